@@ -1,0 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { printSchemaFile, schemaFile } from '../server/schema/print.js';
+
+writeFileSync(schemaFile, printSchemaFile());
+process.stdout.write(`wrote ${schemaFile}\n`);

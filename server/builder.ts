@@ -1,0 +1,113 @@
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import type { Context, SignedInContext } from './context.js';
+import type { Page } from './db/pagination.js';
+import { UnauthenticatedError } from './domain/errors.js';
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+function parseDecimal(value: unknown): string {
+  if (typeof value !== 'string' || !DECIMAL.test(value)) {
+    throw new GraphQLError('Decimal must be a string of digits with an optional fraction, such as "12.50".');
+  }
+  return value;
+}
+
+/** Exact decimal numbers as strings ("2.50"): money never travels as a binary float. */
+const DecimalScalar = new GraphQLScalarType<string, string>({
+  name: 'Decimal',
+  description: 'An exact decimal number written as a string, such as "2.50". Money amounts use it so no precision is lost to floating point.',
+  serialize: (value) => parseDecimal(value),
+  parseValue: parseDecimal,
+  parseLiteral: (ast) => {
+    if (ast.kind !== Kind.STRING) throw new GraphQLError('Decimal must be written as a string, such as "12.50".');
+    return parseDecimal(ast.value);
+  },
+});
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: { signedIn: boolean; write: boolean };
+  AuthContexts: { signedIn: SignedInContext; write: SignedInContext };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    Decimal: { Input: string; Output: string };
+    JSON: { Input: unknown; Output: unknown };
+    ID: { Input: string; Output: string };
+  };
+  Connection: Pick<Page<unknown>, 'totalCount'>;
+  DefaultFieldNullability: false;
+}>({
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin],
+  scopeAuth: {
+    authScopes: (context) => ({
+      signedIn: context.viewer !== null,
+      write: context.viewer?.scopes.includes('WRITE') ?? false,
+    }),
+    unauthorizedError: (_parent, context) =>
+      context.viewer
+        ? new GraphQLError('This token lacks the scope this operation needs (mutations need WRITE).', {
+            extensions: { code: 'FORBIDDEN' },
+          })
+        : new UnauthenticatedError(),
+  },
+  errors: {
+    directResult: true,
+    defaultUnionOptions: {
+      name: ({ fieldName }) => `${fieldName.charAt(0).toUpperCase()}${fieldName.slice(1)}Result`,
+    },
+  },
+  relay: {
+    cursorType: 'String',
+    clientMutationId: 'omit',
+    nodeTypeOptions: { description: 'An object with a global ID, which `node` and `nodes` can fetch again.' },
+    pageInfoTypeOptions: { description: 'Where a page sits in its list, and the cursors to fetch its neighbours.' },
+    nodeQueryOptions: {
+      description: 'Fetches any object by its global ID; null when it does not exist or is not yours.',
+      authScopes: { signedIn: true },
+    },
+    nodesQueryOptions: {
+      description: 'Fetches several objects by global ID, in order; null for each that does not exist or is not yours.',
+      authScopes: { signedIn: true },
+    },
+    idFieldOptions: { description: 'The opaque global ID of this object.' },
+    firstArgOptions: { description: 'Page size when paging forward (1-100, default 20).' },
+    afterArgOptions: { description: 'Returns the items after this cursor.' },
+    lastArgOptions: { description: 'Page size when paging backward (1-100).' },
+    beforeArgOptions: { description: 'Returns the items before this cursor.' },
+    edgesFieldOptions: { description: 'The items of this page, each with its cursor.' },
+    pageInfoFieldOptions: { description: 'Cursors and whether more items exist either way.' },
+    cursorFieldOptions: { description: 'An opaque cursor pointing at this item, for `after` or `before`.' },
+    nodeFieldOptions: { description: 'The item.' },
+    hasNextPageFieldOptions: { description: 'Whether items exist after this page.' },
+    hasPreviousPageFieldOptions: { description: 'Whether items exist before this page.' },
+    startCursorFieldOptions: { description: 'The cursor of the first item of this page.' },
+    endCursorFieldOptions: { description: 'The cursor of the last item of this page.' },
+    defaultConnectionTypeOptions: { description: 'A page of a list, with cursors to page through the rest.' },
+    defaultEdgeTypeOptions: { description: 'An item of a list with its cursor.' },
+  },
+});
+
+builder.addScalarType('DateTime', DateTimeResolver, {
+  description: 'An instant in ISO 8601 form, always in UTC, such as "2026-11-28T19:13:09.000Z".',
+});
+builder.addScalarType('JSON', JSONResolver, { description: 'Any JSON value.' });
+builder.addScalarType('Decimal', DecimalScalar);
+
+builder.globalConnectionField('totalCount', (t) =>
+  t.int({
+    description: 'How many items the whole list holds with the same filter, across all pages.',
+    resolve: (connection) => connection.totalCount(),
+  }),
+);
+
+builder.queryType({ description: 'Everything that can be read.' });
+builder.mutationType({
+  description:
+    'Everything that can be changed. Each mutation takes one `input` and returns a union of its success type and the errors a client can fix. Mutations other than signUp, logIn and logOut need a token with the WRITE scope.',
+});

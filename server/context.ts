@@ -1,0 +1,118 @@
+import DataLoader from 'dataloader';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import { apiTokens, auditEvents, masterAccounts } from './db/tables.js';
+import { UnauthenticatedError } from './domain/errors.js';
+import { authenticate } from './domain/tokens.js';
+import { loadOwners, loadUsers, type UserRow } from './domain/users.js';
+import type { Viewer } from './domain/viewer.js';
+
+export type MasterAccountRow = typeof masterAccounts.$inferSelect;
+export type ApiTokenRow = typeof apiTokens.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/**
+ * A DataLoader over rows with uuid keys: ids that are not uuids never reach SQL, and rows come back
+ * in the order of the keys with null where a row is missing or hidden.
+ */
+function rowLoader<Row extends { id: string }>(load: (ids: string[]) => Promise<Row[]>) {
+  return new DataLoader<string, Row | null>(async (keys) => {
+    const valid = keys.filter(isUuid);
+    const rows = valid.length > 0 ? await load(valid) : [];
+    const found = new Map(rows.map((row) => [row.id, row]));
+    return keys.map((id) => found.get(id) ?? null);
+  });
+}
+
+/**
+ * Per-request batch loaders bound to one master account, so a row of another tenant reads as
+ * missing wherever it is asked for: node(), nodes() or a nested field.
+ */
+function createLoaders(db: Db, masterAccountId: string) {
+  return {
+    user: rowLoader<UserRow>((ids) => loadUsers(db, masterAccountId, ids)),
+    masterAccount: rowLoader<MasterAccountRow>((ids) =>
+      db
+        .select()
+        .from(masterAccounts)
+        .where(and(inArray(masterAccounts.id, ids), eq(masterAccounts.id, masterAccountId))),
+    ),
+    apiToken: rowLoader<ApiTokenRow>((ids) =>
+      db
+        .select()
+        .from(apiTokens)
+        .where(and(inArray(apiTokens.id, ids), eq(apiTokens.masterAccountId, masterAccountId))),
+    ),
+    owner: new DataLoader<string, UserRow>(async (accountIds) => {
+      const owners = await loadOwners(db, masterAccountId);
+      return accountIds.map((id) => owners.find((owner) => owner.masterAccountId === id) ?? new Error(`no owner of ${id}`));
+    }),
+    auditEvent: rowLoader<AuditEventRow>((ids) =>
+      db
+        .select()
+        .from(auditEvents)
+        .where(and(inArray(auditEvents.id, ids), eq(auditEvents.masterAccountId, masterAccountId))),
+    ),
+  };
+}
+export type Loaders = ReturnType<typeof createLoaders>;
+
+export interface Context {
+  db: Db;
+  config: Config;
+  /** The instant the request started; every rule in one request sees the same "now". */
+  now: Date;
+  viewer: Viewer | null;
+  /**
+   * The loaders of one master account, made on first use and kept for the request. Objects pass
+   * their own master account's id, so nested fields never reach outside the tenant of their parent.
+   */
+  loaders(masterAccountId: string): Loaders;
+}
+
+/** A context whose viewer is known; resolvers behind the `signedIn` scope receive this. */
+export interface SignedInContext extends Context {
+  viewer: Viewer;
+}
+
+export function bearerToken(authorization: string | null): string | null {
+  const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match?.[1] ?? null;
+}
+
+export async function createContext(db: Db, config: Config, request: Request): Promise<Context> {
+  const now = new Date();
+  const token = bearerToken(request.headers.get('authorization'));
+  const viewer = token ? await authenticate(db, token, now) : null;
+  // A token that was sent but is not valid is an error even on fields that need none, so a client
+  // with an expired token learns it at once instead of seeing a signed-out view.
+  if (token && !viewer) throw new UnauthenticatedError('The bearer token is unknown, expired or revoked.');
+  const byAccount = new Map<string, Loaders>();
+  const loaders = (masterAccountId: string) => {
+    let found = byAccount.get(masterAccountId);
+    if (!found) {
+      found = createLoaders(db, masterAccountId);
+      byAccount.set(masterAccountId, found);
+    }
+    return found;
+  };
+  return { db, config, now, viewer, loaders };
+}
+
+/** Loads node()/nodes() lookups from the viewer's own master account only. */
+export function viewerNodes<Row>(
+  context: Context,
+  pick: (loaders: Loaders) => DataLoader<string, Row | null>,
+  ids: readonly string[],
+): (Promise<Row | null> | null)[] {
+  if (!context.viewer) return ids.map(() => null);
+  const loader = pick(context.loaders(context.viewer.masterAccountId));
+  return ids.map((id) => loader.load(id));
+}

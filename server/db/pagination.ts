@@ -1,0 +1,109 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import { ValidationError } from '../domain/errors.js';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface PageArgs {
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  last?: number | null | undefined;
+  before?: string | null | undefined;
+}
+
+/** One column of a keyset: the cast tells PostgreSQL how to read the cursor's value back. */
+export interface SortKey {
+  column: PgColumn | SQL;
+  cast: 'text' | 'timestamptz' | 'uuid' | 'bigint' | 'plan' | 'user_status' | 'account_kind' | 'user_role';
+}
+
+export interface Page<Row> {
+  edges: { cursor: string; node: Row }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  /** Counted only when a client asks for it. */
+  totalCount: () => Promise<number>;
+}
+
+export interface KeysetQuery<Row> {
+  args: PageArgs;
+  /** Sort keys, most significant first; the last must be unique (an id) so the order is total. */
+  keys: SortKey[];
+  descending: boolean;
+  cursorOf: (row: Row) => (string | number | Date)[];
+  fetch: (after: SQL | undefined, orderBy: SQL[], limit: number) => Promise<Row[]>;
+  count: () => Promise<number>;
+}
+
+function pageSize(field: 'first' | 'last', value: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
+    throw new ValidationError(field, `must be between 1 and ${MAX_PAGE_SIZE}`);
+  }
+  return value;
+}
+
+function encodeCursor(values: (string | number | Date)[]): string {
+  return Buffer.from(JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : v)))).toString(
+    'base64url',
+  );
+}
+
+function decodeCursor(field: 'after' | 'before', cursor: string, length: number): (string | number)[] {
+  try {
+    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(values) &&
+      values.length === length &&
+      values.every((v) => typeof v === 'string' || typeof v === 'number')
+    ) {
+      return values as (string | number)[];
+    }
+  } catch {
+    // Falls through to the validation error: a cursor is opaque, so any decoding failure is the client's.
+  }
+  throw new ValidationError(field, 'is not a cursor of this list');
+}
+
+function compare(keys: SortKey[], values: (string | number)[], op: '>' | '<'): SQL {
+  const columns = sql.join(keys.map((k) => sql`${k.column}`), sql`, `);
+  const params = sql.join(
+    keys.map((k, i) => sql`cast(${values[i]} as ${sql.raw(k.cast)})`),
+    sql`, `,
+  );
+  return sql`(${columns}) ${sql.raw(op)} (${params})`;
+}
+
+/**
+ * Relay pagination by keyset: pages stay correct while rows are added, and each page is one
+ * indexed range scan whatever its depth.
+ */
+export async function keysetPage<Row>(query: KeysetQuery<Row>): Promise<Page<Row>> {
+  const { args, keys, descending } = query;
+  if (args.first != null && args.last != null) throw new ValidationError('last', 'use either first or last, not both');
+  const backward = args.last != null;
+  const size = backward ? pageSize('last', args.last as number) : pageSize('first', args.first ?? DEFAULT_PAGE_SIZE);
+
+  const conditions: SQL[] = [];
+  if (args.after) conditions.push(compare(keys, decodeCursor('after', args.after, keys.length), descending ? '<' : '>'));
+  if (args.before) conditions.push(compare(keys, decodeCursor('before', args.before, keys.length), descending ? '>' : '<'));
+  const where = conditions.length > 0 ? sql.join(conditions, sql` and `) : undefined;
+
+  // Walking backwards reads the index the other way and reverses the page afterwards.
+  const ascending = descending === backward;
+  const orderBy = keys.map((k) => (ascending ? sql`${k.column} asc` : sql`${k.column} desc`));
+  const rows = await query.fetch(where, orderBy, size + 1);
+  const more = rows.length > size;
+  const page = rows.slice(0, size);
+  if (backward) page.reverse();
+  const edges = page.map((node) => ({ cursor: encodeCursor(query.cursorOf(node)), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: backward ? Boolean(args.before) : more,
+      hasPreviousPage: backward ? more : Boolean(args.after),
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: query.count,
+  };
+}

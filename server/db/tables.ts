@@ -1,0 +1,130 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  index,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+export const planEnum = pgEnum('plan', ['FREE', 'ENTRY', 'PRO']);
+export const accountKindEnum = pgEnum('account_kind', ['PERSON', 'MAILING_LIST']);
+export const userStatusEnum = pgEnum('user_status', ['ACTIVE', 'SUSPENDED', 'PAST_DUE']);
+export const userRoleEnum = pgEnum('user_role', ['OWNER', 'ADMIN', 'MEMBER']);
+export const addressKindEnum = pgEnum('address_kind', ['PRIMARY', 'ALIAS']);
+export const tokenKindEnum = pgEnum('token_kind', ['SESSION', 'API']);
+export const tokenScopeEnum = pgEnum('token_scope', ['READ', 'WRITE', 'BILLING']);
+
+// Millisecond precision: JavaScript dates carry milliseconds, so keyset cursors round-trip exactly.
+const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+
+export const masterAccounts = pgTable('master_accounts', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  createdAt: instant('created_at').notNull().defaultNow(),
+});
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    masterAccountId: uuid('master_account_id')
+      .notNull()
+      .references(() => masterAccounts.id),
+    displayName: text('display_name').notNull(),
+    kind: accountKindEnum('kind').notNull().default('PERSON'),
+    passwordHash: text('password_hash'),
+    plan: planEnum('plan').notNull(),
+    pendingPlan: planEnum('pending_plan'),
+    status: userStatusEnum('status').notNull().default('ACTIVE'),
+    role: userRoleEnum('role').notNull().default('MEMBER'),
+    listMembers: text('list_members').array().notNull().default(sql`'{}'::text[]`),
+    paidThrough: instant('paid_through'),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('users_one_owner_per_account').on(t.masterAccountId).where(sql`${t.role} = 'OWNER'`),
+    index('users_account_created_idx').on(t.masterAccountId, t.createdAt, t.id),
+    index('users_account_name_idx').on(t.masterAccountId, t.displayName, t.id),
+  ],
+);
+
+/**
+ * The one address namespace of the whole service: primary addresses and aliases of every master
+ * account. The unique key on `address` is what makes a collision impossible, whatever the code does.
+ */
+export const addresses = pgTable(
+  'addresses',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    address: text('address').notNull(),
+    masterAccountId: uuid('master_account_id')
+      .notNull()
+      .references(() => masterAccounts.id),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    kind: addressKindEnum('kind').notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    // Set when the owner is deleted or the alias removed; nobody may take it for 30 days after.
+    releasedAt: instant('released_at'),
+  },
+  (t) => [
+    uniqueIndex('addresses_address_key').on(t.address),
+    // A user's primary address is the one PRIMARY row pointing at it; aliases are the ALIAS rows.
+    uniqueIndex('addresses_one_primary_per_user').on(t.userId).where(sql`${t.kind} = 'PRIMARY'`),
+    index('addresses_user_idx').on(t.userId),
+    index('addresses_account_address_idx').on(t.masterAccountId, t.address),
+    check('addresses_lowercase', sql`${t.address} = lower(${t.address})`),
+  ],
+);
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    masterAccountId: uuid('master_account_id')
+      .notNull()
+      .references(() => masterAccounts.id),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: tokenKindEnum('kind').notNull(),
+    name: text('name').notNull(),
+    // SHA-256 of the secret, hex: the secret itself is shown once and never stored.
+    tokenHash: text('token_hash').notNull(),
+    scopes: tokenScopeEnum('scopes').array().notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    lastUsedAt: instant('last_used_at'),
+    expiresAt: instant('expires_at'),
+    revokedAt: instant('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('api_tokens_hash_key').on(t.tokenHash),
+    index('api_tokens_account_created_idx').on(t.masterAccountId, t.createdAt, t.id),
+  ],
+);
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    masterAccountId: uuid('master_account_id')
+      .notNull()
+      .references(() => masterAccounts.id),
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    action: text('action').notNull(),
+    // The changed object as (type, local id); the API encodes the pair as a global ID.
+    targetType: text('target_type'),
+    targetId: uuid('target_id'),
+    details: jsonb('details').$type<Record<string, unknown>>(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    // Orders events written in the same millisecond, in the order they were written.
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
+  },
+  (t) => [index('audit_events_account_seq_idx').on(t.masterAccountId, t.seq)],
+);

@@ -1,0 +1,120 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { addresses, apiTokens, masterAccounts, users } from '../db/tables.js';
+import { assertAssignable, claimAddress, parseAddress, type AddressPolicy } from './addresses.js';
+import { recordAudit } from './audit.js';
+import { ForbiddenError, InvalidCredentialsError } from './errors.js';
+import { hashPassword, verifyAgainstDecoy, verifyPassword } from './passwords.js';
+import type { Plan } from './plans.js';
+import { issueToken, sessionExpiry, type IssuedToken } from './tokens.js';
+import { requirePassword, requireText } from './validation.js';
+import { TOKEN_SCOPES, type Viewer } from './viewer.js';
+
+export interface SignUpInput {
+  organizationName: string;
+  ownerAddress: string;
+  ownerDisplayName: string;
+  password: string;
+  plan: Plan;
+}
+
+export interface SessionResult extends IssuedToken {
+  userId: string;
+  masterAccountId: string;
+}
+
+/** Creates a master account, its owner and a first session, all or nothing. */
+export async function signUp(db: Db, policy: AddressPolicy, input: SignUpInput, now: Date): Promise<SessionResult> {
+  const name = requireText('organizationName', input.organizationName, 1, 100);
+  const parsed = parseAddress('ownerAddress', input.ownerAddress);
+  assertAssignable(parsed, policy);
+  const displayName = requireText('ownerDisplayName', input.ownerDisplayName, 1, 100);
+  const passwordHash = await hashPassword(requirePassword('password', input.password));
+
+  return db.transaction(async (tx) => {
+    const [account] = await tx.insert(masterAccounts).values({ name }).returning({ id: masterAccounts.id });
+    if (!account) throw new Error('master account insert returned no row');
+    const [owner] = await tx
+      .insert(users)
+      .values({ masterAccountId: account.id, displayName, passwordHash, plan: input.plan, role: 'OWNER', kind: 'PERSON' })
+      .returning({ id: users.id });
+    if (!owner) throw new Error('user insert returned no row');
+    await claimAddress(tx, { address: parsed.address, masterAccountId: account.id, userId: owner.id, kind: 'PRIMARY', now });
+    const issued = await issueToken(tx, {
+      masterAccountId: account.id,
+      userId: owner.id,
+      kind: 'SESSION',
+      name: 'sign-up session',
+      scopes: [...TOKEN_SCOPES],
+      expiresAt: sessionExpiry(now),
+    });
+    await recordAudit(tx, {
+      masterAccountId: account.id,
+      actorId: owner.id,
+      action: 'account.sign_up',
+      target: { type: 'MasterAccount', id: account.id },
+      details: { name, ownerAddress: parsed.address, plan: input.plan },
+    });
+    return { ...issued, userId: owner.id, masterAccountId: account.id };
+  });
+}
+
+export async function logIn(db: Db, input: { address: string; password: string }, now: Date): Promise<SessionResult> {
+  const address = input.address.trim().toLowerCase();
+  const [user] = await db
+    .select({
+      id: users.id,
+      masterAccountId: users.masterAccountId,
+      passwordHash: users.passwordHash,
+      status: users.status,
+    })
+    .from(addresses)
+    .innerJoin(users, eq(users.id, addresses.userId))
+    .where(and(eq(addresses.address, address), eq(addresses.kind, 'PRIMARY'), isNull(addresses.releasedAt)));
+  // Unknown addresses and mailing lists (no password) cost the same time and give the same answer.
+  const valid = user?.passwordHash
+    ? await verifyPassword(input.password, user.passwordHash)
+    : await verifyAgainstDecoy(input.password);
+  if (!user || !valid) throw new InvalidCredentialsError();
+  if (user.status === 'SUSPENDED') {
+    throw new ForbiddenError('This account is suspended; ask an administrator of your organization.');
+  }
+
+  return db.transaction(async (tx) => {
+    const issued = await issueToken(tx, {
+      masterAccountId: user.masterAccountId,
+      userId: user.id,
+      kind: 'SESSION',
+      name: 'log-in session',
+      scopes: [...TOKEN_SCOPES],
+      expiresAt: sessionExpiry(now),
+    });
+    await recordAudit(tx, {
+      masterAccountId: user.masterAccountId,
+      actorId: user.id,
+      action: 'session.log_in',
+      target: { type: 'User', id: user.id },
+    });
+    return { ...issued, userId: user.id, masterAccountId: user.masterAccountId };
+  });
+}
+
+/** Ends the session the request was made with; API tokens are ended with revokeApiToken instead. */
+export async function logOut(db: Db, viewer: Viewer | null, now: Date): Promise<boolean> {
+  if (!viewer || viewer.tokenKind !== 'SESSION') return false;
+  return db.transaction(async (tx) => {
+    const ended = await tx
+      .update(apiTokens)
+      .set({ revokedAt: now })
+      .where(and(eq(apiTokens.id, viewer.tokenId), isNull(apiTokens.revokedAt)))
+      .returning({ id: apiTokens.id });
+    if (ended.length === 0) return false;
+    await recordAudit(tx, {
+      masterAccountId: viewer.masterAccountId,
+      actorId: viewer.userId,
+      action: 'session.log_out',
+      target: { type: 'User', id: viewer.userId },
+    });
+    return true;
+  });
+}

@@ -1,0 +1,93 @@
+import { and, eq, isNotNull, lte, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { addresses } from '../db/tables.js';
+import { AddressReservedError, AddressTakenError, DomainNotVerifiedError, ValidationError } from './errors.js';
+
+/** Local parts that deliver to the domain's administrator (RFC 2142) and can never be assigned. */
+export const RESERVED_LOCAL_PARTS: ReadonlySet<string> = new Set(['abuse', 'postmaster', 'hostmaster', 'webmaster']);
+/** How long a released address stays unassignable, so a departed person's mail reaches no stranger. */
+export const ADDRESS_HOLD_DAYS = 30;
+
+const LOCAL_PART = /^[a-z0-9._+-]{1,64}$/;
+const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+export interface ParsedAddress {
+  local: string;
+  domain: string;
+  /** `local@domain`, lowercased: the form stored and compared. */
+  address: string;
+}
+
+export function parseAddress(field: string, raw: string): ParsedAddress {
+  const value = raw.trim().toLowerCase();
+  const at = value.lastIndexOf('@');
+  if (at <= 0 || at === value.length - 1) {
+    throw new ValidationError(field, 'must be an address of the form name@domain');
+  }
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  if (!LOCAL_PART.test(local)) {
+    throw new ValidationError(
+      field,
+      'the part before @ must have 1-64 letters, digits, dots, underscores, hyphens or plus signs',
+    );
+  }
+  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
+    throw new ValidationError(field, 'the part before @ must not start or end with a dot or contain two dots in a row');
+  }
+  const labels = domain.split('.');
+  if (domain.length > 253 || labels.length < 2 || !labels.every((label) => DOMAIN_LABEL.test(label))) {
+    throw new ValidationError(field, 'the part after @ must be a valid domain name');
+  }
+  return { local, domain, address: `${local}@${domain}` };
+}
+
+export interface AddressPolicy {
+  /** The provider's own domain, open to every master account. */
+  mailDomain: string;
+}
+
+/**
+ * Checks that `parsed` may be assigned by this master account: its domain is open to it and the
+ * local part is not reserved. Whether it is free is decided by the database in `claimAddress`.
+ */
+export function assertAssignable(parsed: ParsedAddress, policy: AddressPolicy): void {
+  if (parsed.domain !== policy.mailDomain) throw new DomainNotVerifiedError(parsed.domain);
+  if (RESERVED_LOCAL_PARTS.has(parsed.local)) throw new AddressReservedError(parsed.address);
+}
+
+/**
+ * Takes `address` for a user inside the caller's transaction. The unique key on `addresses.address`
+ * decides races: of two concurrent claims exactly one inserts, the other sees the conflict.
+ */
+export async function claimAddress(
+  tx: Db,
+  claim: { address: string; masterAccountId: string; userId: string; kind: 'PRIMARY' | 'ALIAS'; now: Date },
+): Promise<{ id: string }> {
+  const holdEnds = new Date(claim.now.getTime() - ADDRESS_HOLD_DAYS * 24 * 60 * 60 * 1000);
+  await tx
+    .delete(addresses)
+    .where(
+      and(eq(addresses.address, claim.address), isNotNull(addresses.releasedAt), lte(addresses.releasedAt, holdEnds)),
+    );
+  const [row] = await tx
+    .insert(addresses)
+    .values({
+      address: claim.address,
+      masterAccountId: claim.masterAccountId,
+      userId: claim.userId,
+      kind: claim.kind,
+    })
+    .onConflictDoNothing({ target: addresses.address })
+    .returning({ id: addresses.id });
+  if (!row) throw new AddressTakenError(claim.address);
+  return row;
+}
+
+/** Starts the hold on every address of a user who is being deleted. */
+export async function releaseUserAddresses(tx: Db, userId: string, now: Date): Promise<void> {
+  await tx
+    .update(addresses)
+    .set({ releasedAt: now })
+    .where(and(eq(addresses.userId, userId), sql`${addresses.releasedAt} is null`));
+}

@@ -1,0 +1,113 @@
+/**
+ * The failures a client can act on. Each carries a stable `code`; the GraphQL layer exposes them
+ * as typed results of mutations, and as errors with `extensions.code` elsewhere.
+ */
+export type ErrorCode =
+  | 'VALIDATION'
+  | 'NOT_FOUND'
+  | 'ADDRESS_TAKEN'
+  | 'ADDRESS_RESERVED'
+  | 'DOMAIN_NOT_VERIFIED'
+  | 'UPGRADE_REQUIRED'
+  | 'FORBIDDEN'
+  | 'INVALID_CREDENTIALS'
+  | 'UNAUTHENTICATED';
+
+export abstract class AppError extends Error {
+  abstract readonly code: ErrorCode;
+
+  /** What a transport may show besides the message (GraphQL copies it into `extensions`). */
+  get extensions(): Record<string, unknown> {
+    return { code: this.code };
+  }
+}
+
+/** One input field is wrong; `field` names it as the client sent it (e.g. `address`). */
+export class ValidationError extends AppError {
+  readonly code = 'VALIDATION' as const;
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ValidationError';
+  }
+
+  override get extensions(): Record<string, unknown> {
+    return { code: this.code, field: this.field };
+  }
+}
+
+/** The object does not exist, or belongs to another master account: the two are never told apart. */
+export class NotFoundError extends AppError {
+  readonly code = 'NOT_FOUND' as const;
+  constructor(
+    readonly field: string,
+    what: string,
+  ) {
+    super(`No ${what} with this ID exists in your master account.`);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class AddressTakenError extends AppError {
+  readonly code = 'ADDRESS_TAKEN' as const;
+  constructor(readonly address: string) {
+    super(`The address ${address} is already in use or recently released; choose another one.`);
+    this.name = 'AddressTakenError';
+  }
+}
+
+export class AddressReservedError extends AppError {
+  readonly code = 'ADDRESS_RESERVED' as const;
+  constructor(readonly address: string) {
+    super(`The address ${address} is reserved for the domain's administrator.`);
+    this.name = 'AddressReservedError';
+  }
+}
+
+export class DomainNotVerifiedError extends AppError {
+  readonly code = 'DOMAIN_NOT_VERIFIED' as const;
+  constructor(readonly domain: string) {
+    super(`The domain ${domain} is not a verified domain of your master account.`);
+    this.name = 'DomainNotVerifiedError';
+  }
+}
+
+export class UpgradeRequiredError extends AppError {
+  readonly code = 'UPGRADE_REQUIRED' as const;
+  constructor() {
+    super('The admin console needs an ENTRY or PRO plan on the owner account; upgrade the owner first.');
+    this.name = 'UpgradeRequiredError';
+  }
+}
+
+/** Not allowed inside one's own master account (a MEMBER managing users, deleting the owner). */
+export class ForbiddenError extends AppError {
+  readonly code = 'FORBIDDEN' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+/** Unknown address and wrong password give this same error, so addresses cannot be probed. */
+export class InvalidCredentialsError extends AppError {
+  readonly code = 'INVALID_CREDENTIALS' as const;
+  constructor() {
+    super('The address or the password is wrong.');
+    this.name = 'InvalidCredentialsError';
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  readonly code = 'UNAUTHENTICATED' as const;
+  constructor(message = 'Sign in or send a valid token: Authorization: Bearer <token>.') {
+    super(message);
+    this.name = 'UnauthenticatedError';
+  }
+
+  override get extensions(): Record<string, unknown> {
+    return { code: this.code, http: { status: 401 } };
+  }
+}

@@ -1,0 +1,301 @@
+import { and, count, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { keysetPage, type PageArgs, type SortKey } from '../db/pagination.js';
+import { addresses, users } from '../db/tables.js';
+import { assertAssignable, claimAddress, parseAddress, releaseUserAddresses, type AddressPolicy } from './addresses.js';
+import { recordAudit } from './audit.js';
+import { ForbiddenError, NotFoundError, ValidationError } from './errors.js';
+import { hashPassword } from './passwords.js';
+import type { Plan } from './plans.js';
+import { requirePassword, requireText } from './validation.js';
+import { assertAdmin, type UserRole, type Viewer } from './viewer.js';
+
+export type AccountKind = 'PERSON' | 'MAILING_LIST';
+export type UserStatus = 'ACTIVE' | 'SUSPENDED' | 'PAST_DUE';
+
+/** A user as the API shows it: the row plus its primary address. */
+export const userColumns = {
+  id: users.id,
+  masterAccountId: users.masterAccountId,
+  address: addresses.address,
+  displayName: users.displayName,
+  kind: users.kind,
+  plan: users.plan,
+  pendingPlan: users.pendingPlan,
+  status: users.status,
+  role: users.role,
+  listMembers: users.listMembers,
+  paidThrough: users.paidThrough,
+  createdAt: users.createdAt,
+  updatedAt: users.updatedAt,
+};
+
+const primaryAddress = and(eq(addresses.userId, users.id), eq(addresses.kind, 'PRIMARY'));
+
+/** Users joined to their primary address; every read of users starts here. */
+export function selectUsers(db: Db) {
+  return db.select(userColumns).from(users).innerJoin(addresses, primaryAddress);
+}
+export type UserRow = Awaited<ReturnType<typeof selectUsers>>[number];
+
+export async function loadUsers(db: Db, masterAccountId: string, ids: readonly string[]): Promise<UserRow[]> {
+  return selectUsers(db).where(and(eq(users.masterAccountId, masterAccountId), inArray(users.id, [...ids])));
+}
+
+export async function loadOwners(db: Db, masterAccountId: string): Promise<UserRow[]> {
+  return selectUsers(db).where(and(eq(users.masterAccountId, masterAccountId), eq(users.role, 'OWNER')));
+}
+
+async function lockUser(tx: Db, viewer: Viewer, userId: string): Promise<UserRow> {
+  const [user] = await selectUsers(tx)
+    .where(and(eq(users.id, userId), eq(users.masterAccountId, viewer.masterAccountId)))
+    .for('update', { of: users });
+  if (!user) throw new NotFoundError('userId', 'user');
+  return user;
+}
+
+const MAX_LIST_MEMBERS = 1000;
+
+function parseListMembers(field: string, members: readonly string[]): string[] {
+  if (members.length > MAX_LIST_MEMBERS) throw new ValidationError(field, `must have at most ${MAX_LIST_MEMBERS} addresses`);
+  const unique = new Set<string>();
+  members.forEach((member, i) => unique.add(parseAddress(`${field}[${i}]`, member).address));
+  return [...unique];
+}
+
+function requireAssignableRole(role: UserRole): UserRole {
+  if (role === 'OWNER') throw new ValidationError('role', 'OWNER cannot be assigned: a master account has exactly one owner');
+  return role;
+}
+
+export interface CreateUserInput {
+  address: string;
+  displayName: string;
+  password?: string | null;
+  plan: Plan;
+  kind: AccountKind;
+  role?: UserRole | null;
+  listMembers?: readonly string[] | null;
+}
+
+export async function createUser(
+  db: Db,
+  viewer: Viewer,
+  policy: AddressPolicy,
+  input: CreateUserInput,
+  now: Date,
+): Promise<UserRow> {
+  assertAdmin(viewer, 'create users');
+  const parsed = parseAddress('address', input.address);
+  assertAssignable(parsed, policy);
+  const displayName = requireText('displayName', input.displayName, 1, 100);
+  const role = requireAssignableRole(input.role ?? 'MEMBER');
+  let passwordHash: string | null = null;
+  let listMembers: string[] = [];
+  if (input.kind === 'PERSON') {
+    if (input.password == null) throw new ValidationError('password', "is required for a person's account");
+    if (input.listMembers != null) throw new ValidationError('listMembers', 'is only for mailing lists');
+    passwordHash = await hashPassword(requirePassword('password', input.password));
+  } else {
+    if (input.password != null) throw new ValidationError('password', 'mailing lists have no password: they cannot sign in');
+    if (role !== 'MEMBER') throw new ValidationError('role', 'a mailing list cannot administer the master account');
+    listMembers = parseListMembers('listMembers', input.listMembers ?? []);
+  }
+
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(users)
+      .values({
+        masterAccountId: viewer.masterAccountId,
+        displayName,
+        passwordHash,
+        plan: input.plan,
+        kind: input.kind,
+        role,
+        listMembers,
+      })
+      .returning({ id: users.id });
+    if (!row) throw new Error('user insert returned no row');
+    await claimAddress(tx, {
+      address: parsed.address,
+      masterAccountId: viewer.masterAccountId,
+      userId: row.id,
+      kind: 'PRIMARY',
+      now,
+    });
+    await recordAudit(tx, {
+      masterAccountId: viewer.masterAccountId,
+      actorId: viewer.userId,
+      action: 'user.create',
+      target: { type: 'User', id: row.id },
+      details: { address: parsed.address, plan: input.plan, kind: input.kind, role },
+    });
+    const [user] = await selectUsers(tx).where(eq(users.id, row.id));
+    if (!user) throw new Error('created user not found');
+    return user;
+  });
+}
+
+export interface UpdateUserInput {
+  userId: string;
+  displayName?: string | null;
+  password?: string | null;
+  status?: UserStatus | null;
+  role?: UserRole | null;
+  listMembers?: readonly string[] | null;
+}
+
+export async function updateUser(db: Db, viewer: Viewer, input: UpdateUserInput): Promise<UserRow> {
+  const selfService = input.userId === viewer.userId && input.status == null && input.role == null && input.listMembers == null;
+  if (!selfService) assertAdmin(viewer, "change another user's account, status or role");
+
+  const changes: Partial<typeof users.$inferInsert> = {};
+  if (input.displayName != null) changes.displayName = requireText('displayName', input.displayName, 1, 100);
+  if (input.password != null) changes.passwordHash = await hashPassword(requirePassword('password', input.password));
+  if (input.status != null) {
+    if (input.status === 'PAST_DUE') throw new ValidationError('status', 'PAST_DUE is set by billing, not by hand');
+    changes.status = input.status;
+  }
+  if (input.role != null) changes.role = requireAssignableRole(input.role);
+  if (input.listMembers != null) changes.listMembers = parseListMembers('listMembers', input.listMembers);
+  if (Object.keys(changes).length === 0) {
+    throw new ValidationError('input', 'name at least one of displayName, password, status, role or listMembers');
+  }
+
+  return db.transaction(async (tx) => {
+    const user = await lockUser(tx, viewer, input.userId);
+    if (user.role === 'OWNER' && (changes.status === 'SUSPENDED' || changes.role)) {
+      throw new ForbiddenError("The owner's status and role cannot be changed.");
+    }
+    if (user.id === viewer.userId && changes.status === 'SUSPENDED') {
+      throw new ForbiddenError('You cannot suspend your own account.');
+    }
+    if (user.kind === 'MAILING_LIST' && changes.passwordHash) {
+      throw new ValidationError('password', 'mailing lists have no password: they cannot sign in');
+    }
+    if (user.kind === 'PERSON' && changes.listMembers) {
+      throw new ValidationError('listMembers', 'is only for mailing lists');
+    }
+    if (user.kind === 'MAILING_LIST' && changes.role && changes.role !== 'MEMBER') {
+      throw new ValidationError('role', 'a mailing list cannot administer the master account');
+    }
+    if (user.status === 'PAST_DUE' && changes.status === 'ACTIVE') {
+      throw new ValidationError('status', 'a PAST_DUE account becomes ACTIVE when its renewal is paid');
+    }
+    await tx.update(users).set({ ...changes, updatedAt: sql`now()` }).where(eq(users.id, user.id));
+    await recordAudit(tx, {
+      masterAccountId: viewer.masterAccountId,
+      actorId: viewer.userId,
+      action: 'user.update',
+      target: { type: 'User', id: user.id },
+      details: {
+        changed: Object.keys(changes).map((key) => (key === 'passwordHash' ? 'password' : key)),
+        ...(changes.status ? { status: changes.status } : {}),
+        ...(changes.role ? { role: changes.role } : {}),
+      },
+    });
+    const [updated] = await selectUsers(tx).where(eq(users.id, user.id));
+    if (!updated) throw new Error('updated user not found');
+    return updated;
+  });
+}
+
+export async function changePlan(db: Db, viewer: Viewer, input: { userId: string; plan: Plan }): Promise<UserRow> {
+  // A FREE owner may still upgrade themselves: that is how the console is unlocked.
+  if (!(viewer.role === 'OWNER' && input.userId === viewer.userId)) assertAdmin(viewer, 'change plans');
+  return db.transaction(async (tx) => {
+    const user = await lockUser(tx, viewer, input.userId);
+    if (user.plan === input.plan && user.pendingPlan === null) return user;
+    await tx
+      .update(users)
+      .set({ plan: input.plan, pendingPlan: null, updatedAt: sql`now()` })
+      .where(eq(users.id, user.id));
+    await recordAudit(tx, {
+      masterAccountId: viewer.masterAccountId,
+      actorId: viewer.userId,
+      action: 'user.change_plan',
+      target: { type: 'User', id: user.id },
+      details: { from: user.plan, to: input.plan },
+    });
+    const [updated] = await selectUsers(tx).where(eq(users.id, user.id));
+    if (!updated) throw new Error('updated user not found');
+    return updated;
+  });
+}
+
+export async function deleteUser(db: Db, viewer: Viewer, userId: string, now: Date): Promise<string> {
+  assertAdmin(viewer, 'delete users');
+  return db.transaction(async (tx) => {
+    const user = await lockUser(tx, viewer, userId);
+    if (user.role === 'OWNER') throw new ForbiddenError('The owner of a master account cannot be deleted.');
+    await releaseUserAddresses(tx, user.id, now);
+    await tx.delete(users).where(eq(users.id, user.id));
+    await recordAudit(tx, {
+      masterAccountId: viewer.masterAccountId,
+      actorId: user.id === viewer.userId ? null : viewer.userId,
+      action: 'user.delete',
+      target: { type: 'User', id: user.id },
+      details: { address: user.address, displayName: user.displayName, plan: user.plan },
+    });
+    return user.id;
+  });
+}
+
+export interface UserFilter {
+  plan?: Plan | null;
+  status?: UserStatus | null;
+  kind?: AccountKind | null;
+  search?: string | null;
+}
+export type UserOrderField = 'ADDRESS' | 'DISPLAY_NAME' | 'CREATED_AT' | 'PLAN';
+export interface UserOrder {
+  field: UserOrderField;
+  direction: 'ASC' | 'DESC';
+}
+
+const SORT_KEYS: Record<UserOrderField, (row: UserRow) => string | Date> = {
+  ADDRESS: (row) => row.address,
+  DISPLAY_NAME: (row) => row.displayName,
+  CREATED_AT: (row) => row.createdAt,
+  PLAN: (row) => row.plan,
+};
+const SORT_COLUMNS: Record<UserOrderField, SortKey> = {
+  ADDRESS: { column: addresses.address, cast: 'text' },
+  DISPLAY_NAME: { column: users.displayName, cast: 'text' },
+  CREATED_AT: { column: users.createdAt, cast: 'timestamptz' },
+  PLAN: { column: users.plan, cast: 'plan' },
+};
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export async function listUsers(db: Db, masterAccountId: string, args: PageArgs, filter: UserFilter | null | undefined, order: UserOrder | null | undefined) {
+  const conditions: (SQL | undefined)[] = [eq(users.masterAccountId, masterAccountId)];
+  if (filter?.plan) conditions.push(eq(users.plan, filter.plan));
+  if (filter?.status) conditions.push(eq(users.status, filter.status));
+  if (filter?.kind) conditions.push(eq(users.kind, filter.kind));
+  const search = filter?.search?.trim();
+  if (search) {
+    const pattern = `%${escapeLike(search.toLowerCase())}%`;
+    conditions.push(or(ilike(addresses.address, pattern), ilike(users.displayName, pattern)));
+  }
+  const base = and(...conditions);
+  const field = order?.field ?? 'CREATED_AT';
+  const sortValue = SORT_KEYS[field];
+  return keysetPage<UserRow>({
+    args,
+    keys: [SORT_COLUMNS[field], { column: users.id, cast: 'uuid' }],
+    descending: order?.direction === 'DESC',
+    cursorOf: (row) => [sortValue(row), row.id],
+    fetch: (after, orderBy, limit) =>
+      selectUsers(db)
+        .where(and(base, after))
+        .orderBy(...orderBy)
+        .limit(limit),
+    count: async () => {
+      const [row] = await db.select({ n: count() }).from(users).innerJoin(addresses, primaryAddress).where(base);
+      return row?.n ?? 0;
+    },
+  });
+}

@@ -1,0 +1,142 @@
+import { builder } from '../builder.js';
+import { signUp, logIn, logOut, type SessionResult } from '../domain/accounts.js';
+import {
+  AddressReservedError,
+  AddressTakenError,
+  DomainNotVerifiedError,
+  ForbiddenError,
+  InvalidCredentialsError,
+  ValidationError,
+} from '../domain/errors.js';
+import { TOKEN_SCOPES, type Viewer } from '../domain/viewer.js';
+import type { Context } from '../context.js';
+import { PlanEnum } from './plans.js';
+import { MasterAccountRef, UserRef } from './refs.js';
+import { TokenScopeEnum } from './tokens.js';
+
+const ViewerType = builder.objectRef<Viewer>('Viewer').implement({
+  description: 'Who is signed in: the user, their master account and what the token may do.',
+  fields: (t) => ({
+    user: t.field({
+      type: UserRef,
+      description: 'The signed-in user.',
+      resolve: async (viewer, _args, context) => {
+        const user = await context.loaders(viewer.masterAccountId).user.load(viewer.userId);
+        if (!user) throw new Error(`viewer ${viewer.userId} is not loadable`);
+        return user;
+      },
+    }),
+    masterAccount: t.field({
+      type: MasterAccountRef,
+      description: "The signed-in user's master account.",
+      resolve: async (viewer, _args, context) => {
+        const account = await context.loaders(viewer.masterAccountId).masterAccount.load(viewer.masterAccountId);
+        if (!account) throw new Error(`master account ${viewer.masterAccountId} is not loadable`);
+        return account;
+      },
+    }),
+    scopes: t.field({
+      type: [TokenScopeEnum],
+      description: 'What the token of this request may do; sessions from signUp and logIn have every scope.',
+      resolve: (viewer) => [...viewer.scopes],
+    }),
+  }),
+});
+
+builder.queryField('viewer', (t) =>
+  t.field({
+    type: ViewerType,
+    nullable: true,
+    description: 'The signed-in user and master account; null without a token.',
+    resolve: (_root, _args, context) => context.viewer,
+  }),
+);
+
+/** The viewer a new session will have, so the same response can show who signed in. */
+function sessionViewer(session: SessionResult, role: Viewer['role'], ownerPlan: Viewer['ownerPlan']): Viewer {
+  return {
+    userId: session.userId,
+    masterAccountId: session.masterAccountId,
+    role,
+    ownerPlan,
+    scopes: [...TOKEN_SCOPES],
+    tokenId: session.row.id,
+    tokenKind: 'SESSION',
+  };
+}
+
+interface SessionPayload {
+  token: string;
+  viewer: Viewer;
+}
+
+const sessionFields = (name: string, description: string) =>
+  builder.objectRef<SessionPayload>(name).implement({
+    description,
+    fields: (t) => ({
+      token: t.exposeString('token', {
+        description: 'The session token, shown only this once: send it as `Authorization: Bearer <token>`. It lasts 30 days.',
+      }),
+      viewer: t.field({ type: ViewerType, description: 'Who the token signs in.', resolve: (p) => p.viewer }),
+    }),
+  });
+
+const SignUpInput = builder.inputType('SignUpInput', {
+  description: 'A new master account and its owner.',
+  fields: (t) => ({
+    organizationName: t.string({ required: true, description: 'The name of the organization or family (1-100 characters).' }),
+    ownerAddress: t.string({ required: true, description: "The owner's address on the provider's domain, such as \"ada@mailadmin.test\"." }),
+    ownerDisplayName: t.string({ required: true, description: "The owner's display name (1-100 characters)." }),
+    password: t.string({ required: true, description: "The owner's password: at least 10 characters." }),
+    plan: t.field({
+      type: PlanEnum,
+      required: true,
+      description: "The owner's plan; the admin console needs ENTRY or PRO (the owner's plan is not paid from the deposit).",
+    }),
+  }),
+});
+
+builder.mutationField('signUp', (t) =>
+  t.field({
+    type: sessionFields('SignUpSuccess', 'The master account was created and its owner is signed in.'),
+    description: 'Creates a master account with its owner, and signs the owner in. Needs no token.',
+    errors: { types: [ValidationError, AddressTakenError, AddressReservedError, DomainNotVerifiedError] },
+    args: { input: t.arg({ type: SignUpInput, required: true, description: 'The master account and its owner.' }) },
+    resolve: async (_root, { input }, context: Context) => {
+      const session = await signUp(context.db, { mailDomain: context.config.mailDomain }, input, context.now);
+      return { token: session.token, viewer: sessionViewer(session, 'OWNER', input.plan) };
+    },
+  }),
+);
+
+const LogInInput = builder.inputType('LogInInput', {
+  description: 'The credentials of a person.',
+  fields: (t) => ({
+    address: t.string({ required: true, description: 'The primary address, in any case.' }),
+    password: t.string({ required: true, description: 'The password.' }),
+  }),
+});
+
+builder.mutationField('logIn', (t) =>
+  t.field({
+    type: sessionFields('LogInSuccess', 'The user is signed in.'),
+    description: 'Signs a person in and returns a new 30-day session token. Needs no token.',
+    errors: { types: [InvalidCredentialsError, ForbiddenError] },
+    args: { input: t.arg({ type: LogInInput, required: true, description: 'Address and password.' }) },
+    resolve: async (_root, { input }, context: Context) => {
+      const session = await logIn(context.db, input, context.now);
+      const user = await context.loaders(session.masterAccountId).user.load(session.userId);
+      const owner = await context.loaders(session.masterAccountId).owner.load(session.masterAccountId);
+      if (!user) throw new Error(`signed-in user ${session.userId} is not loadable`);
+      return { token: session.token, viewer: sessionViewer(session, user.role, owner.plan) };
+    },
+  }),
+);
+
+builder.mutationField('logOut', (t) =>
+  t.boolean({
+    description:
+      'Ends the session this request was made with; true when one was ended. API tokens are ended with revokeApiToken.',
+    resolve: (_root, _args, context: Context) => logOut(context.db, context.viewer, context.now),
+  }),
+);

@@ -1,0 +1,106 @@
+import {
+  AddressReservedError,
+  AddressTakenError,
+  type AppError,
+  DomainNotVerifiedError,
+  ForbiddenError,
+  InvalidCredentialsError,
+  NotFoundError,
+  UpgradeRequiredError,
+  ValidationError,
+} from '../domain/errors.js';
+import { builder } from '../builder.js';
+
+export const ErrorCode = builder.enumType('ErrorCode', {
+  description: 'A stable, machine-readable code for each kind of failure a client can handle.',
+  values: {
+    VALIDATION: { description: 'An input field is missing, malformed or out of range; `field` names it.' },
+    NOT_FOUND: { description: 'No such object exists in your master account (objects of others read the same).' },
+    ADDRESS_TAKEN: { description: 'The address is used by another account or alias, or was released less than 30 days ago.' },
+    ADDRESS_RESERVED: { description: 'The address is reserved (abuse@, postmaster@, hostmaster@, webmaster@).' },
+    DOMAIN_NOT_VERIFIED: { description: 'The address is on a domain that is not a verified domain of your master account.' },
+    UPGRADE_REQUIRED: { description: "The admin console needs the owner's plan to be ENTRY or PRO." },
+    FORBIDDEN: { description: 'Your role does not allow this, or the object (such as the owner) is protected.' },
+    INVALID_CREDENTIALS: { description: 'The address or the password is wrong.' },
+  } satisfies Record<Exclude<AppError['code'], 'UNAUTHENTICATED'>, { description: string }>,
+});
+
+export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement({
+  description: 'A failure the client can fix; every error member of a mutation result implements it.',
+  fields: (t) => ({
+    message: t.exposeString('message', { description: 'A sentence for people explaining what went wrong and what to do.' }),
+    code: t.field({
+      type: ErrorCode,
+      description: 'The kind of failure, for programs.',
+      resolve: (error) => error.code as Exclude<AppError['code'], 'UNAUTHENTICATED'>,
+    }),
+  }),
+});
+
+builder.objectType(ValidationError, {
+  name: 'ValidationError',
+  description: 'An input field is wrong; nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ValidationError,
+  fields: (t) => ({
+    field: t.exposeString('field', { description: 'The input field at fault, such as `address` or `listMembers[3]`.' }),
+  }),
+});
+
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  description: 'The object does not exist in your master account; nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof NotFoundError,
+  fields: (t) => ({
+    field: t.exposeString('field', { description: 'The input field holding the ID that was not found.' }),
+  }),
+});
+
+builder.objectType(AddressTakenError, {
+  name: 'AddressTakenError',
+  description: 'The address is not free; nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof AddressTakenError,
+  fields: (t) => ({ address: t.exposeString('address', { description: 'The address, lowercased.' }) }),
+});
+
+builder.objectType(AddressReservedError, {
+  name: 'AddressReservedError',
+  description: 'The address is reserved for the domain administrator; nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof AddressReservedError,
+  fields: (t) => ({ address: t.exposeString('address', { description: 'The address, lowercased.' }) }),
+});
+
+builder.objectType(DomainNotVerifiedError, {
+  name: 'DomainNotVerifiedError',
+  description: 'The domain is not open to your master account; nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof DomainNotVerifiedError,
+  fields: (t) => ({ domain: t.exposeString('domain', { description: 'The domain of the rejected address.' }) }),
+});
+
+builder.objectType(UpgradeRequiredError, {
+  name: 'UpgradeRequiredError',
+  description: "The owner's plan is FREE, which does not include the admin console; nothing was changed.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof UpgradeRequiredError,
+});
+
+builder.objectType(ForbiddenError, {
+  name: 'ForbiddenError',
+  description: 'Your role does not allow this, or the object is protected; nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ForbiddenError,
+});
+
+builder.objectType(InvalidCredentialsError, {
+  name: 'InvalidCredentialsError',
+  description: 'The address or password is wrong (the two cases answer alike).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof InvalidCredentialsError,
+});
+
+/** The errors every console mutation can return, besides its own. */
+export const CONSOLE_ERRORS = [ValidationError, NotFoundError, UpgradeRequiredError, ForbiddenError];

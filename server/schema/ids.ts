@@ -1,0 +1,14 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { isUuid } from '../context.js';
+import { ValidationError } from '../domain/errors.js';
+
+/** Reads a global ID argument of one type; anything else is a validation error naming the field. */
+export function parseGlobalId(field: string, globalId: string, typename: string): string {
+  try {
+    const { typename: actual, id } = decodeGlobalID(globalId);
+    if (actual === typename && isUuid(id)) return id;
+  } catch {
+    // Not base64 or not "Type:id": reported below like any other malformed ID.
+  }
+  throw new ValidationError(field, `is not the ID of a ${typename}`);
+}

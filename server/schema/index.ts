@@ -1,0 +1,10 @@
+import { builder } from '../builder.js';
+import './errors.js';
+import './plans.js';
+import './users.js';
+import './tokens.js';
+import './accounts.js';
+import './masterAccount.js';
+import './audit.js';
+
+export const schema = builder.toSchema({ sortSchema: true });

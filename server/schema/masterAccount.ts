@@ -1,0 +1,103 @@
+import { builder } from '../builder.js';
+import { viewerNodes } from '../context.js';
+import { listAuditEvents } from '../domain/audit.js';
+import { hasConsoleAccess } from '../domain/plans.js';
+import { listApiTokens } from '../domain/tokens.js';
+import { listUsers } from '../domain/users.js';
+import { assertAdmin, assertConsole } from '../domain/viewer.js';
+import { PlanEnum } from './plans.js';
+import { ApiTokenRef, AuditEventRef, MasterAccountRef, UserRef } from './refs.js';
+import { AccountKindEnum, UserStatusEnum } from './users.js';
+
+const UserFilter = builder.inputType('UserFilter', {
+  description: 'Narrows a list of users; all given conditions must hold.',
+  fields: (t) => ({
+    plan: t.field({ type: PlanEnum, description: 'Only users on this plan.' }),
+    status: t.field({ type: UserStatusEnum, description: 'Only users with this status.' }),
+    kind: t.field({ type: AccountKindEnum, description: 'Only people, or only mailing lists.' }),
+    search: t.string({ description: 'Only users whose address or display name contains this text (any case).' }),
+  }),
+});
+
+const UserOrderField = builder.enumType('UserOrderField', {
+  description: 'What a list of users can be sorted by.',
+  values: {
+    ADDRESS: { description: 'The primary address.' },
+    DISPLAY_NAME: { description: 'The display name.' },
+    CREATED_AT: { description: 'When the account was created (the default).' },
+    PLAN: { description: 'The plan: FREE, then ENTRY, then PRO.' },
+  },
+});
+
+const OrderDirection = builder.enumType('OrderDirection', {
+  description: 'Ascending or descending order.',
+  values: { ASC: { description: 'Smallest first.' }, DESC: { description: 'Largest first.' } },
+});
+
+const UserOrder = builder.inputType('UserOrder', {
+  description: 'The order of a list of users; ties are broken by ID so pages never overlap.',
+  fields: (t) => ({
+    field: t.field({ type: UserOrderField, required: true, description: 'The field to sort by.' }),
+    direction: t.field({ type: OrderDirection, required: true, defaultValue: 'ASC', description: 'ASC (default) or DESC.' }),
+  }),
+});
+
+builder.node(MasterAccountRef, {
+  description: 'An organization or a family: one owner, its users, its deposit and its domains.',
+  id: { resolve: (account) => account.id },
+  loadMany: (ids, context) => viewerNodes(context, (loaders) => loaders.masterAccount, ids),
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'The name of the organization or family.' }),
+    createdAt: t.field({ type: 'DateTime', description: 'When the master account was created.', resolve: (a) => a.createdAt }),
+    owner: t.field({
+      type: UserRef,
+      description: 'The user who owns and administers the master account.',
+      resolve: (account, _args, context) => context.loaders(account.id).owner.load(account.id),
+    }),
+    consoleAccess: t.boolean({
+      description: "Whether the admin console is open: the owner's plan must be ENTRY or PRO.",
+      resolve: async (account, _args, context) =>
+        hasConsoleAccess((await context.loaders(account.id).owner.load(account.id)).plan),
+    }),
+    users: t.withAuth({ signedIn: true }).connection(
+      {
+        type: UserRef,
+        description: 'The user accounts of this master account, the owner included. Needs console access.',
+        args: {
+          filter: t.arg({ type: UserFilter, description: 'Conditions the users must meet.' }),
+          orderBy: t.arg({ type: UserOrder, description: 'The order (default: by creation, oldest first).' }),
+        },
+        resolve: (account, args, context) => {
+          assertConsole(context.viewer);
+          return listUsers(context.db, account.id, args, args.filter, args.orderBy);
+        },
+      },
+      { name: 'UserConnection', description: 'A page of user accounts.' },
+      { name: 'UserEdge', description: 'A user account in a list, with its cursor.' },
+    ),
+    apiTokens: t.withAuth({ signedIn: true }).connection(
+      {
+        type: ApiTokenRef,
+        description: "API tokens, newest first: all of them for administrators, one's own for members. Needs console access.",
+        resolve: (_account, args, context) => {
+          assertConsole(context.viewer);
+          return listApiTokens(context.db, context.viewer, args);
+        },
+      },
+      { name: 'ApiTokenConnection', description: 'A page of API tokens.' },
+      { name: 'ApiTokenEdge', description: 'An API token in a list, with its cursor.' },
+    ),
+    auditLog: t.withAuth({ signedIn: true }).connection(
+      {
+        type: AuditEventRef,
+        description: 'Who changed what, newest first. Owner and administrators only; needs console access.',
+        resolve: (account, args, context) => {
+          assertAdmin(context.viewer, 'read the audit log');
+          return listAuditEvents(context.db, account.id, args);
+        },
+      },
+      { name: 'AuditEventConnection', description: 'A page of audit events.' },
+      { name: 'AuditEventEdge', description: 'An audit event in a list, with its cursor.' },
+    ),
+  }),
+});

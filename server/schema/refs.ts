@@ -1,0 +1,9 @@
+import type { ApiTokenRow, AuditEventRow, MasterAccountRow } from '../context.js';
+import type { UserRow } from '../domain/users.js';
+import { builder } from '../builder.js';
+
+// Declared apart from their fields so that areas can point at each other without import cycles.
+export const UserRef = builder.objectRef<UserRow>('User');
+export const MasterAccountRef = builder.objectRef<MasterAccountRow>('MasterAccount');
+export const ApiTokenRef = builder.objectRef<ApiTokenRow>('ApiToken');
+export const AuditEventRef = builder.objectRef<AuditEventRow>('AuditEvent');

@@ -1,0 +1,161 @@
+import { afterAll } from 'vitest';
+import { loadConfig } from '../server/config.js';
+import { openDatabase, type Database } from '../server/db/client.js';
+import { buildYoga } from '../server/yoga.js';
+
+/**
+ * A JSON response read loosely: any property path can be walked, and `expect` makes the checks.
+ * (tests/tsconfig.json turns off noUncheckedIndexedAccess so such paths read naturally.)
+ */
+export interface Loose {
+  readonly [key: string]: Loose;
+}
+
+/** A loose value that must be an array. */
+export function items(value: Loose): Loose[] {
+  if (!Array.isArray(value)) throw new Error(`expected a list, got ${JSON.stringify(value)}`);
+  return value as Loose[];
+}
+
+/** A loose value that must be a string. */
+export function text(value: Loose): string {
+  if (typeof value !== 'string') throw new Error(`expected a string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+export interface GraphQLResponse {
+  data: Loose;
+  errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];
+}
+
+let seq = 0;
+/** A name no other test, file or run will use, so tenants never collide on a shared database. */
+export function unique(prefix: string): string {
+  seq += 1;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${seq}`;
+}
+
+export const MAIL_DOMAIN = 'mailadmin.test';
+export const PASSWORD = 'correct horse battery';
+
+export interface TestApp {
+  database: Database;
+  /** Every SQL statement the application ran, in order; tests clear it and count. */
+  statements: string[];
+  gql(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse>;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Signs up a fresh master account; returns its session token and owner. */
+  signUp(options?: { plan?: 'FREE' | 'ENTRY' | 'PRO' }): Promise<Tenant>;
+  /** Creates a user in a tenant and returns its id and address. */
+  createUser(tenant: Tenant, options?: { role?: 'ADMIN' | 'MEMBER'; plan?: string; displayName?: string }): Promise<{ id: string; address: string }>;
+  /** Logs a user in and returns the session token. */
+  logIn(address: string, password?: string): Promise<string>;
+}
+
+export interface Tenant {
+  token: string;
+  ownerId: string;
+  ownerAddress: string;
+  masterAccountId: string;
+}
+
+/**
+ * The application as production builds it (yoga over a real database), called through
+ * `yoga.fetch` with no port. PostgreSQL when DATABASE_URL is set, else an in-memory PGlite.
+ */
+export async function startApp(): Promise<TestApp> {
+  const statements: string[] = [];
+  const databaseUrl = process.env.DATABASE_URL;
+  const database = await openDatabase({
+    databaseUrl,
+    dataDir: 'memory://',
+    migrate: !databaseUrl,
+    onQuery: (query) => statements.push(query),
+  });
+  const config = { ...loadConfig({}), mailDomain: MAIL_DOMAIN };
+  const yoga = buildYoga({ database, config });
+  afterAll(async () => {
+    await yoga.dispose();
+    await database.close();
+  });
+
+  const fetch = (path: string, init?: RequestInit) => Promise.resolve(yoga.fetch(`http://yoga${path}`, init ?? {}));
+
+  async function gql(query: string, variables?: Record<string, unknown>, token?: string | null) {
+    const response = await fetch('/graphql', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: Loose | null; errors?: GraphQLResponse['errors'] };
+    // `data` is null when a request fails as a whole; an empty object keeps paths walkable.
+    return { data: body.data ?? {}, ...(body.errors ? { errors: body.errors } : {}) };
+  }
+
+  async function signUp(options: { plan?: 'FREE' | 'ENTRY' | 'PRO' } = {}): Promise<Tenant> {
+    const ownerAddress = `${unique('owner')}@${MAIL_DOMAIN}`;
+    const result = await gql(
+      `mutation ($input: SignUpInput!) { signUp(input: $input) {
+        __typename
+        ... on SignUpSuccess { token viewer { user { id } masterAccount { id } } }
+        ... on Error { code message }
+      } }`,
+      {
+        input: {
+          organizationName: unique('org'),
+          ownerAddress,
+          ownerDisplayName: 'Owner',
+          password: PASSWORD,
+          plan: options.plan ?? 'ENTRY',
+        },
+      },
+    );
+    const payload = result.data.signUp;
+    if (String(payload?.__typename) !== 'SignUpSuccess') throw new Error(`signUp failed: ${JSON.stringify(result)}`);
+    return {
+      token: text(payload.token),
+      ownerId: text(payload.viewer.user.id),
+      ownerAddress,
+      masterAccountId: text(payload.viewer.masterAccount.id),
+    };
+  }
+
+  async function createUser(tenant: Tenant, options: { role?: 'ADMIN' | 'MEMBER'; plan?: string; displayName?: string } = {}) {
+    const address = `${unique('user')}@${MAIL_DOMAIN}`;
+    const result = await gql(
+      `mutation ($input: CreateUserInput!) { createUser(input: $input) {
+        __typename
+        ... on CreateUserSuccess { user { id address } }
+        ... on Error { code message }
+      } }`,
+      {
+        input: {
+          address,
+          displayName: options.displayName ?? 'A User',
+          password: PASSWORD,
+          plan: options.plan ?? 'ENTRY',
+          role: options.role ?? 'MEMBER',
+        },
+      },
+      tenant.token,
+    );
+    const payload = result.data.createUser;
+    if (String(payload?.__typename) !== 'CreateUserSuccess') throw new Error(`createUser failed: ${JSON.stringify(result)}`);
+    return { id: text(payload.user.id), address: text(payload.user.address) };
+  }
+
+  async function logIn(address: string, password = PASSWORD): Promise<string> {
+    const result = await gql(
+      `mutation ($input: LogInInput!) { logIn(input: $input) { __typename ... on LogInSuccess { token } ... on Error { code } } }`,
+      { input: { address, password } },
+    );
+    const payload = result.data.logIn;
+    if (String(payload?.__typename) !== 'LogInSuccess') throw new Error(`logIn failed: ${JSON.stringify(result)}`);
+    return text(payload.token);
+  }
+
+  return { database, statements, gql, fetch, signUp, createUser, logIn };
+}

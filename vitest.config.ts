@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/global-setup.ts'],
+    // Each file starts its own in-memory PGlite (or shares the migrated PostgreSQL), and tenants
+    // are fresh per test, so files run in parallel without truncating anything.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    env: {
+      // scrypt at OWASP's cost takes ~0.3 s per hash; tests hash hundreds of passwords.
+      SCRYPT_LOG_N: '12',
+    },
+  },
+});
