@@ -59,6 +59,8 @@ export const builder = new SchemaBuilder<{
   errors: {
     directResult: true,
     defaultUnionOptions: {
+      description:
+        'The outcome of the mutation of the same name: its Success type when it worked, otherwise one of the errors a client can fix (all implement Error). When an error is returned nothing was changed.',
       name: ({ fieldName }) => `${fieldName.charAt(0).toUpperCase()}${fieldName.slice(1)}Result`,
     },
   },
@@ -70,10 +72,12 @@ export const builder = new SchemaBuilder<{
     nodeQueryOptions: {
       description: 'Fetches any object by its global ID; null when it does not exist or is not yours.',
       authScopes: { signedIn: true },
+      args: { id: { description: 'A global ID, as found in the `id` field of any object.' } },
     },
     nodesQueryOptions: {
       description: 'Fetches several objects by global ID, in order; null for each that does not exist or is not yours.',
       authScopes: { signedIn: true },
+      args: { ids: { description: 'Global IDs, as found in the `id` field of any object.' } },
     },
     idFieldOptions: { description: 'The opaque global ID of this object.' },
     firstArgOptions: { description: 'Page size when paging forward (1-100, default 20).' },

@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PASSWORD, unique } from './harness.js';
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+  lines: Record<string, unknown>[];
+  exited: Promise<number | null>;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'mailadmin-server-test-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** Starts the server the way `npm start` does, on a free port, and waits until it listens. */
+async function startServer(): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    // Production cost for scrypt, so a log-in is still hashing when SIGTERM arrives.
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', SCRYPT_LOG_N: '17' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffer = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = JSON.parse(buffer.slice(0, newline)) as Record<string, unknown>;
+        buffer = buffer.slice(newline + 1);
+        lines.push(line);
+        if (typeof line.port === 'number') resolve(`http://127.0.0.1:${line.port}`);
+      }
+    });
+    void exited.then((code) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
+  });
+  return { child, url, lines, exited };
+}
+
+async function post(server: Server, query: string, variables: Record<string, unknown>, token?: string) {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, body: (await response.json()) as { data: Record<string, Record<string, unknown>> } };
+}
+
+const SIGN_UP = `mutation ($input: SignUpInput!) { signUp(input: $input) { ... on SignUpSuccess { token } } }`;
+const CREATE_USER = `mutation ($input: CreateUserInput!) { createUser(input: $input) { __typename } }`;
+const LOG_IN = `mutation ($input: LogInInput!) { logIn(input: $input) { ... on LogInSuccess { token } } }`;
+const COUNT = `{ viewer { masterAccount { users { totalCount } } } }`;
+
+describe('the server process', () => {
+  const ownerAddress = `${unique('owner')}@mailadmin.test`;
+
+  it('serves GraphQL over HTTP, logs each request, and drains on SIGTERM', async () => {
+    const server = await startServer();
+    try {
+      const health = await fetch(`${server.url}/health`);
+      expect(health.status).toBe(200);
+
+      const page = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
+      expect(await page.text()).toContain('mailadmin API');
+
+      const signUp = await post(server, SIGN_UP, {
+        input: { organizationName: 'Process Test', ownerAddress, ownerDisplayName: 'Owner', password: PASSWORD, plan: 'ENTRY' },
+      });
+      const token = signUp.body.data.signUp?.token as string;
+      expect(token).toMatch(/^mas_/);
+      for (let i = 0; i < 3; i++) {
+        const created = await post(
+          server,
+          CREATE_USER,
+          { input: { address: `${unique('staff')}@mailadmin.test`, displayName: 'Staff', password: PASSWORD, plan: 'ENTRY' } },
+          token,
+        );
+        expect(created.body.data.createUser?.__typename).toBe('CreateUserSuccess');
+      }
+      const counted = await post(server, COUNT, {}, token);
+      expect(counted.body.data.viewer).toEqual({ masterAccount: { users: { totalCount: 4 } } });
+
+      const requestLines = server.lines.filter((line) => line.msg === 'request');
+      expect(requestLines.length).toBeGreaterThanOrEqual(6);
+      for (const line of requestLines) {
+        expect(line).toMatchObject({ method: expect.any(String), path: expect.any(String), status: expect.any(Number) });
+        expect(line.durationMs).toBeGreaterThan(0);
+      }
+
+      // A log-in hashes a password (slow on purpose); SIGTERM arrives while it runs.
+      const inFlight = post(server, LOG_IN, { input: { address: ownerAddress, password: PASSWORD } });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      server.child.kill('SIGTERM');
+      const answered = await inFlight;
+      expect(answered.status).toBe(200);
+      expect(answered.body.data.logIn?.token).toMatch(/^mas_/);
+      expect(await server.exited).toBe(0);
+      expect(server.lines.some((line) => line.msg === 'stopped')).toBe(true);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+
+  it('keeps the data across a restart', async () => {
+    const server = await startServer();
+    try {
+      const logIn = await post(server, LOG_IN, { input: { address: ownerAddress, password: PASSWORD } });
+      const token = logIn.body.data.logIn?.token as string;
+      expect(token).toMatch(/^mas_/);
+      const counted = await post(server, COUNT, {}, token);
+      expect(counted.body.data.viewer).toEqual({ masterAccount: { users: { totalCount: 4 } } });
+      server.child.kill('SIGINT');
+      expect(await server.exited).toBe(0);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+});
