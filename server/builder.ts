@@ -1,14 +1,19 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLError, GraphQLScalarType, isObjectType, Kind, type GraphQLSchema } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Context, SignedInContext } from './context.js';
 import type { Page } from './db/pagination.js';
 import { UnauthenticatedError } from './domain/errors.js';
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+function isNodeType(schema: GraphQLSchema, typename: string): boolean {
+  const type = typename ? schema.getType(typename) : undefined;
+  return isObjectType(type) && type.getInterfaces().some((iface) => iface.name === 'Node');
+}
 
 function parseDecimal(value: unknown): string {
   if (typeof value !== 'string' || !DECIMAL.test(value)) {
@@ -69,15 +74,36 @@ export const builder = new SchemaBuilder<{
     clientMutationId: 'omit',
     nodeTypeOptions: { description: 'An object with a global ID, which `node` and `nodes` can fetch again.' },
     pageInfoTypeOptions: { description: 'Where a page sits in its list, and the cursors to fetch its neighbours.' },
+    // A malformed or foreign ID is just an object that does not exist: null, never an error.
+    decodeGlobalID: (globalID) => {
+      try {
+        return decodeGlobalID(globalID);
+      } catch {
+        return { typename: '', id: globalID };
+      }
+    },
     nodeQueryOptions: {
       description: 'Fetches any object by its global ID; null when it does not exist or is not yours.',
       authScopes: { signedIn: true },
       args: { id: { description: 'A global ID, as found in the `id` field of any object.' } },
+      resolve: (_root, { id }, _context, info, resolveNode) => (isNodeType(info.schema, id.typename) ? resolveNode(id) : null),
     },
     nodesQueryOptions: {
       description: 'Fetches several objects by global ID, in order; null for each that does not exist or is not yours.',
       authScopes: { signedIn: true },
       args: { ids: { description: 'Global IDs, as found in the `id` field of any object.' } },
+      resolve: async (_root, args, _context, info, resolveNodes) => {
+        const { ids } = args;
+        const known = ids.filter((id) => isNodeType(info.schema, id.typename));
+        // The plugin's resolveNodes loads `args.ids` whatever it is passed (plugin-relay 4.8.1),
+        // so the list of known IDs is put there for this one call.
+        args.ids = known;
+        const loaded = await resolveNodes(known);
+        return ids.map((id) => {
+          const index = known.indexOf(id);
+          return index >= 0 ? loaded[index] : null;
+        });
+      },
     },
     idFieldOptions: { description: 'The opaque global ID of this object.' },
     firstArgOptions: { description: 'Page size when paging forward (1-100, default 20).' },
