@@ -9,6 +9,8 @@ export interface Config {
   mailDomain: string;
   logLevel: string;
   production: boolean;
+  /** DNS servers for domain checks as `host:port`; empty means the system's resolvers. */
+  dnsServers: string[];
 }
 
 function parsePort(value: string | undefined): number {
@@ -29,5 +31,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailDomain: (env.MAIL_DOMAIN || 'mailadmin.test').toLowerCase(),
     logLevel: env.LOG_LEVEL || 'info',
     production: env.NODE_ENV === 'production',
+    dnsServers: (env.DNS_SERVERS ?? '')
+      .split(',')
+      .map((server) => server.trim())
+      .filter(Boolean),
   };
 }

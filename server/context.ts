@@ -2,7 +2,10 @@ import DataLoader from 'dataloader';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
-import { apiTokens, auditEvents, masterAccounts } from './db/tables.js';
+import { apiTokens, auditEvents, domains, masterAccounts } from './db/tables.js';
+import { loadAliases, loadAliasesOfUsers, type AliasRow } from './domain/aliases.js';
+import type { DnsLookup } from './domain/dns.js';
+import type { DomainRow } from './domain/domains.js';
 import { UnauthenticatedError } from './domain/errors.js';
 import { authenticate } from './domain/tokens.js';
 import { loadOwners, loadUsers, type UserRow } from './domain/users.js';
@@ -54,6 +57,17 @@ function createLoaders(db: Db, masterAccountId: string) {
       const owners = await loadOwners(db, masterAccountId);
       return accountIds.map((id) => owners.find((owner) => owner.masterAccountId === id) ?? new Error(`no owner of ${id}`));
     }),
+    domain: rowLoader<DomainRow>((ids) =>
+      db
+        .select()
+        .from(domains)
+        .where(and(inArray(domains.id, ids), eq(domains.masterAccountId, masterAccountId))),
+    ),
+    alias: rowLoader<AliasRow>((ids) => loadAliases(db, masterAccountId, ids)),
+    aliasesOfUser: new DataLoader<string, AliasRow[]>(async (userIds) => {
+      const rows = await loadAliasesOfUsers(db, masterAccountId, userIds);
+      return userIds.map((id) => rows.filter((row) => row.userId === id));
+    }),
     auditEvent: rowLoader<AuditEventRow>((ids) =>
       db
         .select()
@@ -67,6 +81,7 @@ export type Loaders = ReturnType<typeof createLoaders>;
 export interface Context {
   db: Db;
   config: Config;
+  dns: DnsLookup;
   /** The instant the request started; every rule in one request sees the same "now". */
   now: Date;
   viewer: Viewer | null;
@@ -87,7 +102,7 @@ export function bearerToken(authorization: string | null): string | null {
   return match?.[1] ?? null;
 }
 
-export async function createContext(db: Db, config: Config, request: Request): Promise<Context> {
+export async function createContext(db: Db, config: Config, dns: DnsLookup, request: Request): Promise<Context> {
   const now = new Date();
   const token = bearerToken(request.headers.get('authorization'));
   const viewer = token ? await authenticate(db, token, now) : null;
@@ -103,7 +118,7 @@ export async function createContext(db: Db, config: Config, request: Request): P
     }
     return found;
   };
-  return { db, config, now, viewer, loaders };
+  return { db, config, dns, now, viewer, loaders };
 }
 
 /** Loads node()/nodes() lookups from the viewer's own master account only. */

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createContext, type Context } from './context.js';
 import type { Database } from './db/client.js';
+import { createDnsLookup } from './domain/dns.js';
 import { AppError } from './domain/errors.js';
 import { schema } from './schema/index.js';
 
@@ -95,12 +96,13 @@ export interface BuildYogaOptions {
 }
 
 export function buildYoga({ database, config, logger }: BuildYogaOptions): YogaServerInstance<object, Context> {
+  const dns = createDnsLookup(config.dnsServers);
   return createYoga<object, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/yoga-health',
     landingPage: false,
-    context: ({ request }) => createContext(database.db, config, request),
+    context: ({ request }) => createContext(database.db, config, dns, request),
     maskedErrors: { maskError, isDev: false },
     logging: logger ? yogaLogger(logger) : false,
     graphiql: { title: 'mailadmin API', defaultQuery: DEFAULT_QUERY },

@@ -63,7 +63,7 @@ export interface Tenant {
  * The application as production builds it (yoga over a real database), called through
  * `yoga.fetch` with no port. PostgreSQL when DATABASE_URL is set, else an in-memory PGlite.
  */
-export async function startApp(): Promise<TestApp> {
+export async function startApp(options: { dnsServers?: string[] } = {}): Promise<TestApp> {
   const statements: string[] = [];
   const databaseUrl = process.env.DATABASE_URL;
   const database = await openDatabase({
@@ -72,7 +72,7 @@ export async function startApp(): Promise<TestApp> {
     migrate: !databaseUrl,
     onQuery: (query) => statements.push(query),
   });
-  const config = { ...loadConfig({}), mailDomain: MAIL_DOMAIN };
+  const config = { ...loadConfig({}), mailDomain: MAIL_DOMAIN, dnsServers: options.dnsServers ?? [] };
   const yoga = buildYoga({ database, config });
   afterAll(async () => {
     await yoga.dispose();

@@ -18,6 +18,7 @@ export const userStatusEnum = pgEnum('user_status', ['ACTIVE', 'SUSPENDED', 'PAS
 export const userRoleEnum = pgEnum('user_role', ['OWNER', 'ADMIN', 'MEMBER']);
 export const addressKindEnum = pgEnum('address_kind', ['PRIMARY', 'ALIAS']);
 export const tokenKindEnum = pgEnum('token_kind', ['SESSION', 'API']);
+export const domainStatusEnum = pgEnum('domain_status', ['PENDING', 'VERIFIED']);
 export const tokenScopeEnum = pgEnum('token_scope', ['READ', 'WRITE', 'BILLING']);
 
 // Millisecond precision: JavaScript dates carry milliseconds, so keyset cursors round-trip exactly.
@@ -69,6 +70,10 @@ export const addresses = pgTable(
       .references(() => masterAccounts.id),
     userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
     kind: addressKindEnum('kind').notNull(),
+    // Derived by the database so "is this domain still in use?" is one indexed lookup.
+    domain: text('domain')
+      .notNull()
+      .generatedAlwaysAs(sql`split_part(address, '@', 2)`),
     createdAt: instant('created_at').notNull().defaultNow(),
     // Set when the owner is deleted or the alias removed; nobody may take it for 30 days after.
     releasedAt: instant('released_at'),
@@ -79,6 +84,7 @@ export const addresses = pgTable(
     uniqueIndex('addresses_one_primary_per_user').on(t.userId).where(sql`${t.kind} = 'PRIMARY'`),
     index('addresses_user_idx').on(t.userId),
     index('addresses_account_address_idx').on(t.masterAccountId, t.address),
+    index('addresses_domain_idx').on(t.domain),
     check('addresses_lowercase', sql`${t.address} = lower(${t.address})`),
   ],
 );
@@ -127,4 +133,38 @@ export const auditEvents = pgTable(
     seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
   },
   (t) => [index('audit_events_account_seq_idx').on(t.masterAccountId, t.seq)],
+);
+
+/** The outcome of the last look-up of one DNS record a custom domain should publish. */
+export interface RecordCheck {
+  type: string;
+  name: string;
+  found: boolean;
+  checkedAt: string;
+}
+
+/**
+ * Custom domains. A name has one owner across the service; a claim that stays unverified for
+ * a week stops blocking others (see domain/domains.ts).
+ */
+export const domains = pgTable(
+  'domains',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    masterAccountId: uuid('master_account_id')
+      .notNull()
+      .references(() => masterAccounts.id),
+    // Lowercased, internationalized names in their ASCII (punycode) form.
+    name: text('name').notNull(),
+    status: domainStatusEnum('status').notNull().default('PENDING'),
+    verificationToken: text('verification_token').notNull(),
+    recordChecks: jsonb('record_checks').$type<RecordCheck[]>().notNull().default(sql`'[]'::jsonb`),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    verifiedAt: instant('verified_at'),
+  },
+  (t) => [
+    uniqueIndex('domains_name_key').on(t.name),
+    index('domains_account_created_idx').on(t.masterAccountId, t.createdAt, t.id),
+    check('domains_lowercase', sql`${t.name} = lower(${t.name})`),
+  ],
 );

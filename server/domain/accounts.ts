@@ -1,7 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { addresses, apiTokens, masterAccounts, users } from '../db/tables.js';
-import { assertAssignable, claimAddress, parseAddress, type AddressPolicy } from './addresses.js';
+import { assertAssignable, claimAddress, parseAddress } from './addresses.js';
 import { recordAudit } from './audit.js';
 import { ForbiddenError, InvalidCredentialsError } from './errors.js';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from './passwords.js';
@@ -24,10 +24,11 @@ export interface SessionResult extends IssuedToken {
 }
 
 /** Creates a master account, its owner and a first session, all or nothing. */
-export async function signUp(db: Db, policy: AddressPolicy, input: SignUpInput, now: Date): Promise<SessionResult> {
+export async function signUp(db: Db, mailDomain: string, input: SignUpInput, now: Date): Promise<SessionResult> {
   const name = requireText('organizationName', input.organizationName, 1, 100);
   const parsed = parseAddress('ownerAddress', input.ownerAddress);
-  assertAssignable(parsed, policy);
+  // A new master account has no verified domains yet: the owner starts on the provider's domain.
+  await assertAssignable(db, null, parsed, mailDomain);
   const displayName = requireText('ownerDisplayName', input.ownerDisplayName, 1, 100);
   const passwordHash = await hashPassword(requirePassword('password', input.password));
 

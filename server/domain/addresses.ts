@@ -1,6 +1,6 @@
 import { and, eq, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { addresses } from '../db/tables.js';
+import { addresses, domains } from '../db/tables.js';
 import { AddressReservedError, AddressTakenError, DomainNotVerifiedError, ValidationError } from './errors.js';
 
 /** Local parts that deliver to the domain's administrator (RFC 2142) and can never be assigned. */
@@ -42,17 +42,30 @@ export function parseAddress(field: string, raw: string): ParsedAddress {
   return { local, domain, address: `${local}@${domain}` };
 }
 
-export interface AddressPolicy {
-  /** The provider's own domain, open to every master account. */
-  mailDomain: string;
-}
-
 /**
- * Checks that `parsed` may be assigned by this master account: its domain is open to it and the
- * local part is not reserved. Whether it is free is decided by the database in `claimAddress`.
+ * Checks that `parsed` may be assigned by this master account: its domain is the provider's own or
+ * a verified domain of the account, and the local part is not reserved. Call it inside the
+ * transaction that claims the address: the domain row stays locked (FOR SHARE) until it ends, so
+ * the domain cannot be removed in between. Whether the address is free is decided in `claimAddress`.
  */
-export function assertAssignable(parsed: ParsedAddress, policy: AddressPolicy): void {
-  if (parsed.domain !== policy.mailDomain) throw new DomainNotVerifiedError(parsed.domain);
+export async function assertAssignable(
+  tx: Db,
+  masterAccountId: string | null,
+  parsed: ParsedAddress,
+  mailDomain: string,
+): Promise<void> {
+  if (parsed.domain !== mailDomain) {
+    const [verified] = masterAccountId
+      ? await tx
+          .select({ id: domains.id })
+          .from(domains)
+          .where(
+            and(eq(domains.name, parsed.domain), eq(domains.masterAccountId, masterAccountId), eq(domains.status, 'VERIFIED')),
+          )
+          .for('share')
+      : [];
+    if (!verified) throw new DomainNotVerifiedError(parsed.domain);
+  }
   if (RESERVED_LOCAL_PARTS.has(parsed.local)) throw new AddressReservedError(parsed.address);
 }
 

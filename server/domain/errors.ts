@@ -8,6 +8,10 @@ export type ErrorCode =
   | 'ADDRESS_TAKEN'
   | 'ADDRESS_RESERVED'
   | 'DOMAIN_NOT_VERIFIED'
+  | 'DOMAIN_TAKEN'
+  | 'DOMAIN_IN_USE'
+  | 'ALIAS_LIMIT_REACHED'
+  | 'VERIFICATION_FAILED'
   | 'UPGRADE_REQUIRED'
   | 'FORBIDDEN'
   | 'INVALID_CREDENTIALS'
@@ -109,5 +113,42 @@ export class UnauthenticatedError extends AppError {
 
   override get extensions(): Record<string, unknown> {
     return { code: this.code, http: { status: 401 } };
+  }
+}
+
+/** Another master account owns the domain (or has a fresh claim on it). */
+export class DomainTakenError extends AppError {
+  readonly code = 'DOMAIN_TAKEN' as const;
+  constructor(readonly domain: string) {
+    super(`The domain ${domain} belongs to another master account.`);
+    this.name = 'DomainTakenError';
+  }
+}
+
+export class DomainInUseError extends AppError {
+  readonly code = 'DOMAIN_IN_USE' as const;
+  constructor(
+    readonly domain: string,
+    readonly addressCount: number,
+  ) {
+    super(`The domain ${domain} still has ${addressCount} address(es); delete those users or aliases first.`);
+    this.name = 'DomainInUseError';
+  }
+}
+
+export class AliasLimitReachedError extends AppError {
+  readonly code = 'ALIAS_LIMIT_REACHED' as const;
+  constructor(readonly limit: number) {
+    super(`This user's plan allows ${limit} alias(es) and they are all in use; upgrade the plan or remove one.`);
+    this.name = 'AliasLimitReachedError';
+  }
+}
+
+/** The ownership record was not found in DNS (or DNS could not be asked). */
+export class VerificationFailedError extends AppError {
+  readonly code = 'VERIFICATION_FAILED' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'VerificationFailedError';
   }
 }

@@ -2,7 +2,7 @@ import { and, count, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { keysetPage, type PageArgs, type SortKey } from '../db/pagination.js';
 import { addresses, users } from '../db/tables.js';
-import { assertAssignable, claimAddress, parseAddress, releaseUserAddresses, type AddressPolicy } from './addresses.js';
+import { assertAssignable, claimAddress, parseAddress, releaseUserAddresses } from './addresses.js';
 import { recordAudit } from './audit.js';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.js';
 import { hashPassword } from './passwords.js';
@@ -81,13 +81,12 @@ export interface CreateUserInput {
 export async function createUser(
   db: Db,
   viewer: Viewer,
-  policy: AddressPolicy,
+  mailDomain: string,
   input: CreateUserInput,
   now: Date,
 ): Promise<UserRow> {
   assertAdmin(viewer, 'create users');
   const parsed = parseAddress('address', input.address);
-  assertAssignable(parsed, policy);
   const displayName = requireText('displayName', input.displayName, 1, 100);
   const role = requireAssignableRole(input.role ?? 'MEMBER');
   let passwordHash: string | null = null;
@@ -103,6 +102,7 @@ export async function createUser(
   }
 
   return db.transaction(async (tx) => {
+    await assertAssignable(tx, viewer.masterAccountId, parsed, mailDomain);
     const [row] = await tx
       .insert(users)
       .values({

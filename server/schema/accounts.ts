@@ -103,7 +103,7 @@ builder.mutationField('signUp', (t) =>
     errors: { types: [ValidationError, AddressTakenError, AddressReservedError, DomainNotVerifiedError] },
     args: { input: t.arg({ type: SignUpInput, required: true, description: 'The master account and its owner.' }) },
     resolve: async (_root, { input }, context: Context) => {
-      const session = await signUp(context.db, { mailDomain: context.config.mailDomain }, input, context.now);
+      const session = await signUp(context.db, context.config.mailDomain, input, context.now);
       return { token: session.token, viewer: sessionViewer(session, 'OWNER', input.plan) };
     },
   }),

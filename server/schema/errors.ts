@@ -1,4 +1,8 @@
 import {
+  AliasLimitReachedError,
+  DomainInUseError,
+  DomainTakenError,
+  VerificationFailedError,
   AddressReservedError,
   AddressTakenError,
   type AppError,
@@ -19,6 +23,10 @@ export const ErrorCode = builder.enumType('ErrorCode', {
     ADDRESS_TAKEN: { description: 'The address is used by another account or alias, or was released less than 30 days ago.' },
     ADDRESS_RESERVED: { description: 'The address is reserved (abuse@, postmaster@, hostmaster@, webmaster@).' },
     DOMAIN_NOT_VERIFIED: { description: 'The address is on a domain that is not a verified domain of your master account.' },
+    DOMAIN_TAKEN: { description: 'Another master account owns this domain.' },
+    DOMAIN_IN_USE: { description: 'Addresses still use this domain, so it cannot be removed.' },
+    ALIAS_LIMIT_REACHED: { description: "The user already has as many aliases as their plan allows." },
+    VERIFICATION_FAILED: { description: 'The ownership TXT record was not found in DNS (or DNS did not answer).' },
     UPGRADE_REQUIRED: { description: "The admin console needs the owner's plan to be ENTRY or PRO." },
     FORBIDDEN: { description: 'Your role does not allow this, or the object (such as the owner) is protected.' },
     INVALID_CREDENTIALS: { description: 'The address or the password is wrong.' },
@@ -100,6 +108,40 @@ builder.objectType(InvalidCredentialsError, {
   description: 'The address or password is wrong (the two cases answer alike).',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof InvalidCredentialsError,
+});
+
+builder.objectType(DomainTakenError, {
+  name: 'DomainTakenError',
+  description: 'Another master account owns the domain; nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof DomainTakenError,
+  fields: (t) => ({ domain: t.exposeString('domain', { description: 'The domain, in ASCII form.' }) }),
+});
+
+builder.objectType(DomainInUseError, {
+  name: 'DomainInUseError',
+  description: 'Addresses still use the domain; nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof DomainInUseError,
+  fields: (t) => ({
+    domain: t.exposeString('domain', { description: 'The domain, in ASCII form.' }),
+    addressCount: t.exposeInt('addressCount', { description: 'How many addresses (users and aliases) still use it.' }),
+  }),
+});
+
+builder.objectType(AliasLimitReachedError, {
+  name: 'AliasLimitReachedError',
+  description: "The user's plan allows no more aliases; nothing was changed.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof AliasLimitReachedError,
+  fields: (t) => ({ limit: t.exposeInt('limit', { description: "The number of aliases the user's plan allows." }) }),
+});
+
+builder.objectType(VerificationFailedError, {
+  name: 'VerificationFailedError',
+  description: 'The domain could not be verified; publish `verificationRecord` in DNS and try again.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof VerificationFailedError,
 });
 
 /** The errors every console mutation can return, besides its own. */

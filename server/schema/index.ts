@@ -6,5 +6,7 @@ import './tokens.js';
 import './accounts.js';
 import './masterAccount.js';
 import './audit.js';
+import './domains.js';
+import './aliases.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

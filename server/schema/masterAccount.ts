@@ -1,12 +1,13 @@
 import { builder } from '../builder.js';
 import { viewerNodes } from '../context.js';
 import { listAuditEvents } from '../domain/audit.js';
+import { listDomains } from '../domain/domains.js';
 import { hasConsoleAccess } from '../domain/plans.js';
 import { listApiTokens } from '../domain/tokens.js';
 import { listUsers } from '../domain/users.js';
 import { assertAdmin, assertConsole } from '../domain/viewer.js';
 import { PlanEnum } from './plans.js';
-import { ApiTokenRef, AuditEventRef, MasterAccountRef, UserRef } from './refs.js';
+import { ApiTokenRef, AuditEventRef, DomainRef, MasterAccountRef, UserRef } from './refs.js';
 import { AccountKindEnum, UserStatusEnum } from './users.js';
 
 const UserFilter = builder.inputType('UserFilter', {
@@ -74,6 +75,18 @@ builder.node(MasterAccountRef, {
       },
       { name: 'UserConnection', description: 'A page of user accounts.' },
       { name: 'UserEdge', description: 'A user account in a list, with its cursor.' },
+    ),
+    domains: t.withAuth({ signedIn: true }).connection(
+      {
+        type: DomainRef,
+        description: 'The custom domains of this master account, by name. Needs console access.',
+        resolve: (account, args, context) => {
+          assertConsole(context.viewer);
+          return listDomains(context.db, account.id, args);
+        },
+      },
+      { name: 'DomainConnection', description: 'A page of custom domains.' },
+      { name: 'DomainEdge', description: 'A custom domain in a list, with its cursor.' },
     ),
     apiTokens: t.withAuth({ signedIn: true }).connection(
       {

@@ -1,4 +1,6 @@
 import type { ApiTokenRow, AuditEventRow, MasterAccountRow } from '../context.js';
+import type { AliasRow } from '../domain/aliases.js';
+import type { DomainRow } from '../domain/domains.js';
 import type { UserRow } from '../domain/users.js';
 import { builder } from '../builder.js';
 
@@ -7,3 +9,5 @@ export const UserRef = builder.objectRef<UserRow>('User');
 export const MasterAccountRef = builder.objectRef<MasterAccountRow>('MasterAccount');
 export const ApiTokenRef = builder.objectRef<ApiTokenRow>('ApiToken');
 export const AuditEventRef = builder.objectRef<AuditEventRow>('AuditEvent');
+export const DomainRef = builder.objectRef<DomainRow>('Domain');
+export const AliasRef = builder.objectRef<AliasRow>('Alias');

@@ -107,7 +107,7 @@ builder.mutationField('createUser', (t) =>
     errors: { types: [...CONSOLE_ERRORS, AddressTakenError, AddressReservedError, DomainNotVerifiedError] },
     args: { input: t.arg({ type: CreateUserInput, required: true, description: 'The new account.' }) },
     resolve: async (_root, { input }, context) => ({
-      user: await createUser(context.db, context.viewer, { mailDomain: context.config.mailDomain }, input, context.now),
+      user: await createUser(context.db, context.viewer, context.config.mailDomain, input, context.now),
     }),
   }),
 );

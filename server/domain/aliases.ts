@@ -1,0 +1,99 @@
+import { and, asc, count, eq, inArray, isNull } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { addresses, users } from '../db/tables.js';
+import { assertAssignable, claimAddress, parseAddress } from './addresses.js';
+import { recordAudit } from './audit.js';
+import { AliasLimitReachedError, NotFoundError } from './errors.js';
+import { planTerms } from './plans.js';
+import { assertAdmin, type Viewer } from './viewer.js';
+
+export const aliasColumns = {
+  id: addresses.id,
+  address: addresses.address,
+  userId: addresses.userId,
+  masterAccountId: addresses.masterAccountId,
+  createdAt: addresses.createdAt,
+};
+const activeAliases = and(eq(addresses.kind, 'ALIAS'), isNull(addresses.releasedAt));
+
+function selectAliases(db: Db) {
+  return db.select(aliasColumns).from(addresses);
+}
+export type AliasRow = Awaited<ReturnType<typeof selectAliases>>[number];
+
+export async function loadAliases(db: Db, masterAccountId: string, ids: readonly string[]): Promise<AliasRow[]> {
+  return selectAliases(db).where(and(activeAliases, eq(addresses.masterAccountId, masterAccountId), inArray(addresses.id, [...ids])));
+}
+
+/** The aliases of several users at once, by address, for the per-request loader. */
+export async function loadAliasesOfUsers(db: Db, masterAccountId: string, userIds: readonly string[]): Promise<AliasRow[]> {
+  return selectAliases(db)
+    .where(and(activeAliases, eq(addresses.masterAccountId, masterAccountId), inArray(addresses.userId, [...userIds])))
+    .orderBy(asc(addresses.address));
+}
+
+/**
+ * Gives a user another address. The user row is locked first, so two concurrent additions cannot
+ * both see room under the plan's limit.
+ */
+export async function addAlias(
+  db: Db,
+  viewer: Viewer,
+  mailDomain: string,
+  input: { userId: string; address: string },
+  now: Date,
+): Promise<AliasRow> {
+  assertAdmin(viewer, 'manage aliases');
+  const parsed = parseAddress('address', input.address);
+  return db.transaction(async (tx) => {
+    const [user] = await tx
+      .select({ id: users.id, plan: users.plan })
+      .from(users)
+      .where(and(eq(users.id, input.userId), eq(users.masterAccountId, viewer.masterAccountId)))
+      .for('update');
+    if (!user) throw new NotFoundError('userId', 'user');
+    await assertAssignable(tx, viewer.masterAccountId, parsed, mailDomain);
+    // After a downgrade a user may hold more than the new limit: those stay, but no new one fits.
+    const limit = planTerms[user.plan].aliasLimit;
+    const [held] = await tx.select({ n: count() }).from(addresses).where(and(activeAliases, eq(addresses.userId, user.id)));
+    if ((held?.n ?? 0) >= limit) throw new AliasLimitReachedError(limit);
+    const { id } = await claimAddress(tx, {
+      address: parsed.address,
+      masterAccountId: viewer.masterAccountId,
+      userId: user.id,
+      kind: 'ALIAS',
+      now,
+    });
+    await recordAudit(tx, {
+      masterAccountId: viewer.masterAccountId,
+      actorId: viewer.userId,
+      action: 'alias.add',
+      target: { type: 'Alias', id },
+      details: { address: parsed.address, userId: user.id },
+    });
+    const [alias] = await selectAliases(tx).where(eq(addresses.id, id));
+    if (!alias) throw new Error('added alias not found');
+    return alias;
+  });
+}
+
+/** Removes an alias; its address is held for 30 days like a deleted user's. */
+export async function removeAlias(db: Db, viewer: Viewer, aliasId: string, now: Date): Promise<AliasRow> {
+  assertAdmin(viewer, 'manage aliases');
+  return db.transaction(async (tx) => {
+    const [alias] = await tx
+      .update(addresses)
+      .set({ releasedAt: now })
+      .where(and(activeAliases, eq(addresses.id, aliasId), eq(addresses.masterAccountId, viewer.masterAccountId)))
+      .returning(aliasColumns);
+    if (!alias) throw new NotFoundError('aliasId', 'alias');
+    await recordAudit(tx, {
+      masterAccountId: viewer.masterAccountId,
+      actorId: viewer.userId,
+      action: 'alias.remove',
+      target: { type: 'Alias', id: alias.id },
+      details: { address: alias.address, userId: alias.userId },
+    });
+    return alias;
+  });
+}
