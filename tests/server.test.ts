@@ -1,56 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PASSWORD, unique } from './harness.js';
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-  lines: Record<string, unknown>[];
-  exited: Promise<number | null>;
-}
+import { startServer } from './process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mailadmin-server-test-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-/** Starts the server the way `npm start` does, on a free port, and waits until it listens. */
-async function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    // Production cost for scrypt, so a log-in is still hashing when SIGTERM arrives.
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', SCRYPT_LOG_N: '17' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Record<string, unknown>[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffer = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = JSON.parse(buffer.slice(0, newline)) as Record<string, unknown>;
-        buffer = buffer.slice(newline + 1);
-        lines.push(line);
-        if (typeof line.port === 'number') resolve(`http://127.0.0.1:${line.port}`);
-      }
-    });
-    void exited.then((code) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
-  });
-  return { child, url, lines, exited };
-}
-
-async function post(server: Server, query: string, variables: Record<string, unknown>, token?: string) {
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, body: (await response.json()) as { data: Record<string, Record<string, unknown>> } };
-}
+// Production cost for scrypt, so a log-in is still hashing when SIGTERM arrives.
+const start = () => startServer({ DATA_DIR: dataDir, SCRYPT_LOG_N: '17' });
 
 const SIGN_UP = `mutation ($input: SignUpInput!) { signUp(input: $input) { ... on SignUpSuccess { token } } }`;
 const CREATE_USER = `mutation ($input: CreateUserInput!) { createUser(input: $input) { __typename } }`;
@@ -61,7 +20,7 @@ describe('the server process', () => {
   const ownerAddress = `${unique('owner')}@mailadmin.test`;
 
   it('serves GraphQL over HTTP, logs each request, and drains on SIGTERM', async () => {
-    const server = await startServer();
+    const server = await start();
     try {
       const health = await fetch(`${server.url}/health`);
       expect(health.status).toBe(200);
@@ -69,21 +28,20 @@ describe('the server process', () => {
       const page = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
       expect(await page.text()).toContain('mailadmin API');
 
-      const signUp = await post(server, SIGN_UP, {
+      const signUp = await server.post(SIGN_UP, {
         input: { organizationName: 'Process Test', ownerAddress, ownerDisplayName: 'Owner', password: PASSWORD, plan: 'ENTRY' },
       });
       const token = signUp.body.data.signUp?.token as string;
       expect(token).toMatch(/^mas_/);
       for (let i = 0; i < 3; i++) {
-        const created = await post(
-          server,
+        const created = await server.post(
           CREATE_USER,
           { input: { address: `${unique('staff')}@mailadmin.test`, displayName: 'Staff', password: PASSWORD, plan: 'ENTRY' } },
           token,
         );
         expect(created.body.data.createUser?.__typename).toBe('CreateUserSuccess');
       }
-      const counted = await post(server, COUNT, {}, token);
+      const counted = await server.post(COUNT, {}, token);
       expect(counted.body.data.viewer).toEqual({ masterAccount: { users: { totalCount: 4 } } });
 
       const requestLines = server.lines.filter((line) => line.msg === 'request');
@@ -94,7 +52,7 @@ describe('the server process', () => {
       }
 
       // A log-in hashes a password (slow on purpose); SIGTERM arrives while it runs.
-      const inFlight = post(server, LOG_IN, { input: { address: ownerAddress, password: PASSWORD } });
+      const inFlight = server.post(LOG_IN, { input: { address: ownerAddress, password: PASSWORD } });
       await new Promise((resolve) => setTimeout(resolve, 30));
       server.child.kill('SIGTERM');
       const answered = await inFlight;
@@ -108,12 +66,12 @@ describe('the server process', () => {
   });
 
   it('keeps the data across a restart', async () => {
-    const server = await startServer();
+    const server = await start();
     try {
-      const logIn = await post(server, LOG_IN, { input: { address: ownerAddress, password: PASSWORD } });
+      const logIn = await server.post(LOG_IN, { input: { address: ownerAddress, password: PASSWORD } });
       const token = logIn.body.data.logIn?.token as string;
       expect(token).toMatch(/^mas_/);
-      const counted = await post(server, COUNT, {}, token);
+      const counted = await server.post(COUNT, {}, token);
       expect(counted.body.data.viewer).toEqual({ masterAccount: { users: { totalCount: 4 } } });
       server.child.kill('SIGINT');
       expect(await server.exited).toBe(0);
