@@ -19,6 +19,7 @@ export const userRoleEnum = pgEnum('user_role', ['OWNER', 'ADMIN', 'MEMBER']);
 export const addressKindEnum = pgEnum('address_kind', ['PRIMARY', 'ALIAS']);
 export const tokenKindEnum = pgEnum('token_kind', ['SESSION', 'API']);
 export const domainStatusEnum = pgEnum('domain_status', ['PENDING', 'VERIFIED']);
+export const ledgerEntryKindEnum = pgEnum('ledger_entry_kind', ['DEPOSIT', 'CHARGE', 'PRORATION', 'REFUND', 'ADJUSTMENT']);
 export const tokenScopeEnum = pgEnum('token_scope', ['READ', 'WRITE', 'BILLING']);
 
 // Millisecond precision: JavaScript dates carry milliseconds, so keyset cursors round-trip exactly.
@@ -27,6 +28,8 @@ const instant = (name: string) => timestamp(name, { withTimezone: true, precisio
 export const masterAccounts = pgTable('master_accounts', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
+  // Below this balance the owner is invited to recharge (domain.md: 20.00 EUR by default).
+  lowBalanceThresholdCents: bigint('low_balance_threshold_cents', { mode: 'number' }).notNull().default(2000),
   createdAt: instant('created_at').notNull().defaultNow(),
 });
 
@@ -167,4 +170,58 @@ export const domains = pgTable(
     index('domains_account_created_idx').on(t.masterAccountId, t.createdAt, t.id),
     check('domains_lowercase', sql`${t.name} = lower(${t.name})`),
   ],
+);
+
+/**
+ * The money of each master account: append-only (a trigger refuses UPDATE, DELETE and TRUNCATE),
+ * in integer cents, each entry carrying the balance after it. The balance is the last entry's.
+ * `user_id` has no foreign key on purpose: deleting a user must not rewrite history.
+ */
+export const ledgerEntries = pgTable(
+  'ledger_entries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    masterAccountId: uuid('master_account_id')
+      .notNull()
+      .references(() => masterAccounts.id),
+    // The order of entries within an account; balance_after follows it.
+    seq: bigint('seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
+    kind: ledgerEntryKindEnum('kind').notNull(),
+    amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
+    balanceAfterCents: bigint('balance_after_cents', { mode: 'number' }).notNull(),
+    description: text('description').notNull(),
+    userId: uuid('user_id'),
+    plan: planEnum('plan'),
+    periodStart: instant('period_start'),
+    periodEnd: instant('period_end'),
+    idempotencyKey: text('idempotency_key'),
+    createdAt: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('ledger_entries_account_seq_idx').on(t.masterAccountId, t.seq),
+    uniqueIndex('ledger_entries_deposit_key').on(t.masterAccountId, t.idempotencyKey).where(sql`${t.kind} = 'DEPOSIT'`),
+    // A period of an account is charged once, however many billing runs race for it.
+    uniqueIndex('ledger_entries_one_charge_per_period')
+      .on(t.userId, t.periodStart)
+      .where(sql`${t.kind} = 'CHARGE'`),
+    check('ledger_entries_balance_not_negative', sql`${t.balanceAfterCents} >= 0`),
+  ],
+);
+
+/** One row each time a charge takes a master account's balance below its threshold. */
+export const lowBalanceNotices = pgTable(
+  'low_balance_notices',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    masterAccountId: uuid('master_account_id')
+      .notNull()
+      .references(() => masterAccounts.id),
+    ledgerEntryId: uuid('ledger_entry_id')
+      .notNull()
+      .references(() => ledgerEntries.id),
+    balanceCents: bigint('balance_cents', { mode: 'number' }).notNull(),
+    thresholdCents: bigint('threshold_cents', { mode: 'number' }).notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('low_balance_notices_account_idx').on(t.masterAccountId, t.createdAt)],
 );

@@ -1,6 +1,6 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
-import { viewerNodes } from '../context.js';
+import { viewerNodes, type Loaders } from '../context.js';
 import { addAlias, removeAlias, type AliasRow } from '../domain/aliases.js';
 import { AddressReservedError, AddressTakenError, AliasLimitReachedError, DomainNotVerifiedError } from '../domain/errors.js';
 import type { UserRow } from '../domain/users.js';
@@ -8,7 +8,7 @@ import { CONSOLE_ERRORS } from './errors.js';
 import { parseGlobalId } from './ids.js';
 import { AliasRef, UserRef } from './refs.js';
 
-async function ownerOf(alias: AliasRow, loaders: { user: { load(id: string): Promise<UserRow | null> } }): Promise<UserRow> {
+async function ownerOf(alias: AliasRow, loaders: Loaders): Promise<UserRow> {
   const user = alias.userId ? await loaders.user.load(alias.userId) : null;
   if (!user) throw new Error(`user of alias ${alias.id} is not loadable`);
   return user;
