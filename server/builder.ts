@@ -36,8 +36,8 @@ const DecimalScalar = new GraphQLScalarType<string, string>({
 
 export const builder = new SchemaBuilder<{
   Context: Context;
-  AuthScopes: { signedIn: boolean; write: boolean };
-  AuthContexts: { signedIn: SignedInContext; write: SignedInContext };
+  AuthScopes: { signedIn: boolean; write: boolean; billing: boolean };
+  AuthContexts: { signedIn: SignedInContext; write: SignedInContext; billing: SignedInContext };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     Decimal: { Input: string; Output: string };
@@ -53,10 +53,11 @@ export const builder = new SchemaBuilder<{
     authScopes: (context) => ({
       signedIn: context.viewer !== null,
       write: context.viewer?.scopes.includes('WRITE') ?? false,
+      billing: context.viewer?.scopes.includes('BILLING') ?? false,
     }),
     unauthorizedError: (_parent, context) =>
       context.viewer
-        ? new GraphQLError('This token lacks the scope this operation needs (mutations need WRITE).', {
+        ? new GraphQLError('This token lacks the scope this operation needs (mutations need WRITE; money needs BILLING).', {
             extensions: { code: 'FORBIDDEN' },
           })
         : new UnauthenticatedError(),
@@ -137,6 +138,9 @@ builder.globalConnectionField('totalCount', (t) =>
 );
 
 builder.queryType({ description: 'Everything that can be read.' });
+builder.subscriptionType({
+  description: 'Events of your master account, pushed over Server-Sent Events on /graphql as they happen.',
+});
 builder.mutationType({
   description:
     'Everything that can be changed. Each mutation takes one `input` and returns a union of its success type and the errors a client can fix. Mutations other than signUp, logIn and logOut need a token with the WRITE scope.',

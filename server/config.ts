@@ -11,6 +11,8 @@ export interface Config {
   production: boolean;
   /** DNS servers for domain checks as `host:port`; empty means the system's resolvers. */
   dnsServers: string[];
+  /** How often the server runs the billing job, in milliseconds; 0 turns the timer off. */
+  billingIntervalMs: number;
 }
 
 function parsePort(value: string | undefined): number {
@@ -22,6 +24,13 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
+function parseInterval(value: string | undefined): number {
+  if (value === undefined || value === '') return 60_000;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0) throw new Error(`BILLING_INTERVAL_MS must be a whole number of milliseconds, got "${value}"`);
+  return ms;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: parsePort(env.PORT),
@@ -31,6 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailDomain: (env.MAIL_DOMAIN || 'mailadmin.test').toLowerCase(),
     logLevel: env.LOG_LEVEL || 'info',
     production: env.NODE_ENV === 'production',
+    billingIntervalMs: parseInterval(env.BILLING_INTERVAL_MS),
     dnsServers: (env.DNS_SERVERS ?? '')
       .split(',')
       .map((server) => server.trim())

@@ -2,9 +2,11 @@ import DataLoader from 'dataloader';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
-import { apiTokens, auditEvents, domains, masterAccounts } from './db/tables.js';
+import { apiTokens, auditEvents, domains, ledgerEntries, masterAccounts } from './db/tables.js';
+import { balanceOf, type LedgerEntryRow } from './domain/billing.js';
 import { loadAliases, loadAliasesOfUsers, type AliasRow } from './domain/aliases.js';
 import type { DnsLookup } from './domain/dns.js';
+import type { Events } from './pubsub.js';
 import type { DomainRow } from './domain/domains.js';
 import { UnauthenticatedError } from './domain/errors.js';
 import { authenticate } from './domain/tokens.js';
@@ -68,6 +70,15 @@ function createLoaders(db: Db, masterAccountId: string) {
       const rows = await loadAliasesOfUsers(db, masterAccountId, userIds);
       return userIds.map((id) => rows.filter((row) => row.userId === id));
     }),
+    ledgerEntry: rowLoader<LedgerEntryRow>((ids) =>
+      db
+        .select()
+        .from(ledgerEntries)
+        .where(and(inArray(ledgerEntries.id, ids), eq(ledgerEntries.masterAccountId, masterAccountId))),
+    ),
+    balance: new DataLoader<string, number>(async (accountIds) =>
+      Promise.all(accountIds.map((id) => (id === masterAccountId ? balanceOf(db, id) : 0))),
+    ),
     auditEvent: rowLoader<AuditEventRow>((ids) =>
       db
         .select()
@@ -82,6 +93,8 @@ export interface Context {
   db: Db;
   config: Config;
   dns: DnsLookup;
+  /** Where committed changes are announced to subscriptions. */
+  events: Events;
   /** The instant the request started; every rule in one request sees the same "now". */
   now: Date;
   viewer: Viewer | null;
@@ -102,7 +115,11 @@ export function bearerToken(authorization: string | null): string | null {
   return match?.[1] ?? null;
 }
 
-export async function createContext(db: Db, config: Config, dns: DnsLookup, request: Request): Promise<Context> {
+export async function createContext(
+  services: { db: Db; config: Config; dns: DnsLookup; events: Events },
+  request: Request,
+): Promise<Context> {
+  const { db, config } = services;
   const now = new Date();
   const token = bearerToken(request.headers.get('authorization'));
   const viewer = token ? await authenticate(db, token, now) : null;
@@ -118,7 +135,7 @@ export async function createContext(db: Db, config: Config, dns: DnsLookup, requ
     }
     return found;
   };
-  return { db, config, dns, now, viewer, loaders };
+  return { ...services, now, viewer, loaders };
 }
 
 /** Loads node()/nodes() lookups from the viewer's own master account only. */

@@ -2,6 +2,8 @@ import { createServer } from 'node:http';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { createLogger } from './logger.js';
+import { runBilling } from './domain/billing.js';
+import { createEvents, publishMoneyEvents } from './pubsub.js';
 import { buildYoga } from './yoga.js';
 
 const config = loadConfig();
@@ -13,7 +15,32 @@ logger.info(
   'database ready, migrations applied',
 );
 
-const yoga = buildYoga({ database, config, logger });
+const events = createEvents();
+const yoga = buildYoga({ database, config, logger, events });
+
+/**
+ * The billing job on a timer. Several replicas may run it at once: the database makes each
+ * renewal charged once, so the timer needs no leader.
+ */
+let billing: Promise<void> | undefined;
+const billingTimer =
+  config.billingIntervalMs > 0
+    ? setInterval(() => {
+        // A run still going when the next tick comes is left to finish; the tick is skipped.
+        if (billing) return;
+        billing = runBilling(database.db, new Date())
+          .then((result) => {
+            publishMoneyEvents(events, result.events);
+            if (result.charged + result.pastDue + result.downgradedToPending + result.downgradedUnpaid > 0) {
+              logger.info({ ...result, events: undefined }, 'billing run');
+            }
+          })
+          .catch((error: unknown) => logger.error({ err: error }, 'billing run failed'))
+          .finally(() => {
+            billing = undefined;
+          });
+      }, config.billingIntervalMs)
+    : undefined;
 
 const server = createServer((request, response) => {
   const started = process.hrtime.bigint();
@@ -47,6 +74,8 @@ async function shutdown(signal: string) {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+  clearInterval(billingTimer);
+  await billing;
   await yoga.dispose();
   await database.close();
   logger.info('stopped');

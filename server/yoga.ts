@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { createContext, type Context } from './context.js';
 import type { Database } from './db/client.js';
 import { createDnsLookup } from './domain/dns.js';
+import { createEvents, type Events } from './pubsub.js';
 import { AppError } from './domain/errors.js';
 import { schema } from './schema/index.js';
 
@@ -93,16 +94,18 @@ export interface BuildYogaOptions {
   database: Database;
   config: Config;
   logger?: Logger;
+  /** Shared with the billing timer, so its charges reach subscribers too. */
+  events?: Events;
 }
 
-export function buildYoga({ database, config, logger }: BuildYogaOptions): YogaServerInstance<object, Context> {
-  const dns = createDnsLookup(config.dnsServers);
+export function buildYoga({ database, config, logger, events }: BuildYogaOptions): YogaServerInstance<object, Context> {
+  const services = { db: database.db, config, dns: createDnsLookup(config.dnsServers), events: events ?? createEvents() };
   return createYoga<object, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/yoga-health',
     landingPage: false,
-    context: ({ request }) => createContext(database.db, config, dns, request),
+    context: ({ request }) => createContext(services, request),
     maskedErrors: { maskError, isDev: false },
     logging: logger ? yogaLogger(logger) : false,
     graphiql: { title: 'mailadmin API', defaultQuery: DEFAULT_QUERY },

@@ -28,6 +28,12 @@ export interface GraphQLResponse {
   errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];
 }
 
+/** The database id inside a global ID, for tests that reach past the API (SQL, the billing job). */
+export function decodeId(globalId: string): string {
+  const decoded = Buffer.from(globalId, 'base64').toString('utf8');
+  return decoded.slice(decoded.indexOf(':') + 1);
+}
+
 let seq = 0;
 /** A name no other test, file or run will use, so tenants never collide on a shared database. */
 export function unique(prefix: string): string {
@@ -44,8 +50,11 @@ export interface TestApp {
   statements: string[];
   gql(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse>;
   fetch(path: string, init?: RequestInit): Promise<Response>;
-  /** Signs up a fresh master account; returns its session token and owner. */
-  signUp(options?: { plan?: 'FREE' | 'ENTRY' | 'PRO' }): Promise<Tenant>;
+  /**
+   * Signs up a fresh master account; returns its session token and owner. Unless `deposit` says
+   * otherwise (null: none), it also deposits 10,000.00 EUR so paid accounts can be created.
+   */
+  signUp(options?: { plan?: 'FREE' | 'ENTRY' | 'PRO'; deposit?: string | null }): Promise<Tenant>;
   /** Creates a user in a tenant and returns its id and address. */
   createUser(tenant: Tenant, options?: { role?: 'ADMIN' | 'MEMBER'; plan?: string; displayName?: string }): Promise<{ id: string; address: string }>;
   /** Logs a user in and returns the session token. */
@@ -95,7 +104,7 @@ export async function startApp(options: { dnsServers?: string[] } = {}): Promise
     return { data: body.data ?? {}, ...(body.errors ? { errors: body.errors } : {}) };
   }
 
-  async function signUp(options: { plan?: 'FREE' | 'ENTRY' | 'PRO' } = {}): Promise<Tenant> {
+  async function signUp(options: { plan?: 'FREE' | 'ENTRY' | 'PRO'; deposit?: string | null } = {}): Promise<Tenant> {
     const ownerAddress = `${unique('owner')}@${MAIL_DOMAIN}`;
     const result = await gql(
       `mutation ($input: SignUpInput!) { signUp(input: $input) {
@@ -115,12 +124,24 @@ export async function startApp(options: { dnsServers?: string[] } = {}): Promise
     );
     const payload = result.data.signUp;
     if (String(payload?.__typename) !== 'SignUpSuccess') throw new Error(`signUp failed: ${JSON.stringify(result)}`);
-    return {
+    const tenant = {
       token: text(payload.token),
       ownerId: text(payload.viewer.user.id),
       ownerAddress,
       masterAccountId: text(payload.viewer.masterAccount.id),
     };
+    const deposit = options.deposit === undefined ? '10000.00' : options.deposit;
+    if (deposit !== null && options.plan !== 'FREE') {
+      const added = await gql(
+        `mutation ($input: AddDepositInput!) { addDeposit(input: $input) { __typename } }`,
+        { input: { amount: deposit, idempotencyKey: unique('harness-deposit') } },
+        tenant.token,
+      );
+      if (String(added.data.addDeposit?.__typename) !== 'AddDepositSuccess') {
+        throw new Error(`addDeposit failed: ${JSON.stringify(added)}`);
+      }
+    }
+    return tenant;
   }
 
   async function createUser(tenant: Tenant, options: { role?: 'ADMIN' | 'MEMBER'; plan?: string; displayName?: string } = {}) {

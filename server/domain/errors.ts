@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'DOMAIN_IN_USE'
   | 'ALIAS_LIMIT_REACHED'
   | 'VERIFICATION_FAILED'
+  | 'INSUFFICIENT_FUNDS'
+  | 'IDEMPOTENCY_CONFLICT'
   | 'UPGRADE_REQUIRED'
   | 'FORBIDDEN'
   | 'INVALID_CREDENTIALS'
@@ -150,5 +152,26 @@ export class VerificationFailedError extends AppError {
   constructor(message: string) {
     super(message);
     this.name = 'VerificationFailedError';
+  }
+}
+
+/** The deposit cannot pay what the change costs; nothing was changed. Amounts in cents. */
+export class InsufficientFundsError extends AppError {
+  readonly code = 'INSUFFICIENT_FUNDS' as const;
+  constructor(
+    readonly requiredCents: number,
+    readonly availableCents: number,
+  ) {
+    super('The deposit is too low for this change; add a deposit first.');
+    this.name = 'InsufficientFundsError';
+  }
+}
+
+/** The idempotency key was used before for a different request. */
+export class IdempotencyConflictError extends AppError {
+  readonly code = 'IDEMPOTENCY_CONFLICT' as const;
+  constructor(readonly idempotencyKey: string) {
+    super(`The idempotency key "${idempotencyKey}" was already used for a deposit of another amount; use a new key.`);
+    this.name = 'IdempotencyConflictError';
   }
 }

@@ -6,7 +6,9 @@ import { assertAssignable, claimAddress, parseAddress, releaseUserAddresses } fr
 import { recordAudit } from './audit.js';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.js';
 import { hashPassword } from './passwords.js';
-import type { Plan } from './plans.js';
+import { planTerms, type Plan } from './plans.js';
+import { formatCents } from './money.js';
+import { charge, chargePeriod, lockAccount, planChange, type LedgerEntryRow, type MoneyEvents } from './billing.js';
 import { requirePassword, requireText } from './validation.js';
 import { assertAdmin, type UserRole, type Viewer } from './viewer.js';
 
@@ -84,7 +86,7 @@ export async function createUser(
   mailDomain: string,
   input: CreateUserInput,
   now: Date,
-): Promise<UserRow> {
+): Promise<PlanChangeResult> {
   assertAdmin(viewer, 'create users');
   const parsed = parseAddress('address', input.address);
   const displayName = requireText('displayName', input.displayName, 1, 100);
@@ -101,7 +103,10 @@ export async function createUser(
     listMembers = parseListMembers('listMembers', input.listMembers ?? []);
   }
 
+  const events: MoneyEvents = { entries: [], notices: [] };
   return db.transaction(async (tx) => {
+    const paid = planTerms[input.plan].priceCents > 0;
+    const account = paid ? await lockAccount(tx, viewer.masterAccountId) : null;
     await assertAssignable(tx, viewer.masterAccountId, parsed, mailDomain);
     const [row] = await tx
       .insert(users)
@@ -123,6 +128,9 @@ export async function createUser(
       kind: 'PRIMARY',
       now,
     });
+    // A paid account is charged its first period at once, or not created at all.
+    const charged = account ? await chargePeriod(tx, account, { id: row.id, address: parsed.address }, input.plan, now, events) : null;
+    if (charged) await tx.update(users).set({ paidThrough: charged.paidThrough }).where(eq(users.id, row.id));
     await recordAudit(tx, {
       masterAccountId: viewer.masterAccountId,
       actorId: viewer.userId,
@@ -132,7 +140,7 @@ export async function createUser(
     });
     const [user] = await selectUsers(tx).where(eq(users.id, row.id));
     if (!user) throw new Error('created user not found');
-    return user;
+    return { user, ledgerEntry: charged?.entry ?? null, events };
   });
 }
 
@@ -200,26 +208,78 @@ export async function updateUser(db: Db, viewer: Viewer, input: UpdateUserInput)
   });
 }
 
-export async function changePlan(db: Db, viewer: Viewer, input: { userId: string; plan: Plan }): Promise<UserRow> {
+export interface PlanChangeResult {
+  user: UserRow;
+  ledgerEntry: LedgerEntryRow | null;
+  events: MoneyEvents;
+}
+
+/**
+ * Changes a plan with its money: an upgrade is charged at once (prorated inside a paid period),
+ * a downgrade waits for the next renewal. All in one transaction with the ledger entry.
+ */
+export async function changePlan(
+  db: Db,
+  viewer: Viewer,
+  input: { userId: string; plan: Plan },
+  now: Date,
+): Promise<PlanChangeResult> {
   // A FREE owner may still upgrade themselves: that is how the console is unlocked.
   if (!(viewer.role === 'OWNER' && input.userId === viewer.userId)) assertAdmin(viewer, 'change plans');
+  const events: MoneyEvents = { entries: [], notices: [] };
   return db.transaction(async (tx) => {
+    // The account lock comes first, as in every money move, so locks are always taken in one order.
+    const account = await lockAccount(tx, viewer.masterAccountId);
     const user = await lockUser(tx, viewer, input.userId);
-    if (user.plan === input.plan && user.pendingPlan === null) return user;
-    await tx
-      .update(users)
-      .set({ plan: input.plan, pendingPlan: null, updatedAt: sql`now()` })
-      .where(eq(users.id, user.id));
+    const change = planChange(user, input.plan, now);
+    if (change.kind === 'NONE') return { user, ledgerEntry: null, events };
+    let ledgerEntry: LedgerEntryRow | null = null;
+    let set: Partial<typeof users.$inferInsert>;
+    if (change.kind === 'IMMEDIATE') {
+      set = { plan: change.plan, pendingPlan: null, ...(planTerms[change.plan].priceCents === 0 ? { paidThrough: null } : {}) };
+    } else if (change.kind === 'NEW_PERIOD') {
+      const charged = await chargePeriod(tx, account, user, change.plan, now, events);
+      ledgerEntry = charged.entry;
+      set = { plan: change.plan, pendingPlan: null, paidThrough: charged.paidThrough, status: 'ACTIVE' };
+    } else if (change.kind === 'UPGRADE') {
+      if (change.prorationCents > 0) {
+        ledgerEntry = await charge(
+          tx,
+          account,
+          {
+            kind: 'PRORATION',
+            amountCents: -change.prorationCents,
+            description: `Upgrade of ${user.address} from ${user.plan} to ${change.plan} for the rest of the period`,
+            userId: user.id,
+            plan: change.plan,
+            periodStart: now,
+            periodEnd: user.paidThrough,
+          },
+          events,
+        );
+      }
+      set = { plan: change.plan, pendingPlan: null };
+    } else if (change.kind === 'PENDING') {
+      set = { pendingPlan: change.plan };
+    } else {
+      set = { pendingPlan: null };
+    }
+    await tx.update(users).set({ ...set, updatedAt: sql`now()` }).where(eq(users.id, user.id));
     await recordAudit(tx, {
       masterAccountId: viewer.masterAccountId,
       actorId: viewer.userId,
       action: 'user.change_plan',
       target: { type: 'User', id: user.id },
-      details: { from: user.plan, to: input.plan },
+      details: {
+        from: user.plan,
+        to: input.plan,
+        effect: change.kind,
+        ...(ledgerEntry ? { charged: formatCents(-ledgerEntry.amountCents) } : {}),
+      },
     });
     const [updated] = await selectUsers(tx).where(eq(users.id, user.id));
     if (!updated) throw new Error('updated user not found');
-    return updated;
+    return { user: updated, ledgerEntry, events };
   });
 }
 

@@ -27,6 +27,8 @@ export const ErrorCode = builder.enumType('ErrorCode', {
     DOMAIN_IN_USE: { description: 'Addresses still use this domain, so it cannot be removed.' },
     ALIAS_LIMIT_REACHED: { description: "The user already has as many aliases as their plan allows." },
     VERIFICATION_FAILED: { description: 'The ownership TXT record was not found in DNS (or DNS did not answer).' },
+    INSUFFICIENT_FUNDS: { description: 'The deposit cannot pay for the change; the error tells what is required and available.' },
+    IDEMPOTENCY_CONFLICT: { description: 'The idempotency key was already used for a deposit of another amount.' },
     UPGRADE_REQUIRED: { description: "The admin console needs the owner's plan to be ENTRY or PRO." },
     FORBIDDEN: { description: 'Your role does not allow this, or the object (such as the owner) is protected.' },
     INVALID_CREDENTIALS: { description: 'The address or the password is wrong.' },

@@ -8,5 +8,6 @@ import './masterAccount.js';
 import './audit.js';
 import './domains.js';
 import './aliases.js';
+import './billing.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

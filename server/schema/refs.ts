@@ -1,5 +1,6 @@
 import type { ApiTokenRow, AuditEventRow, MasterAccountRow } from '../context.js';
 import type { AliasRow } from '../domain/aliases.js';
+import type { LedgerEntryRow } from '../domain/billing.js';
 import type { DomainRow } from '../domain/domains.js';
 import type { UserRow } from '../domain/users.js';
 import { builder } from '../builder.js';
@@ -11,3 +12,4 @@ export const ApiTokenRef = builder.objectRef<ApiTokenRow>('ApiToken');
 export const AuditEventRef = builder.objectRef<AuditEventRow>('AuditEvent');
 export const DomainRef = builder.objectRef<DomainRow>('Domain');
 export const AliasRef = builder.objectRef<AliasRow>('Alias');
+export const LedgerEntryRef = builder.objectRef<LedgerEntryRow>('LedgerEntry');

@@ -1,12 +1,13 @@
 import { builder } from '../builder.js';
 import { viewerNodes } from '../context.js';
-import { AddressReservedError, AddressTakenError, DomainNotVerifiedError } from '../domain/errors.js';
+import { AddressReservedError, AddressTakenError, DomainNotVerifiedError, InsufficientFundsError } from '../domain/errors.js';
+import { publishMoneyEvents } from '../pubsub.js';
 import { planTerms } from '../domain/plans.js';
-import { changePlan, createUser, deleteUser, updateUser, type UserRow } from '../domain/users.js';
+import { changePlan, createUser, deleteUser, updateUser, type PlanChangeResult, type UserRow } from '../domain/users.js';
 import { CONSOLE_ERRORS } from './errors.js';
 import { parseGlobalId } from './ids.js';
 import { PlanEnum } from './plans.js';
-import { MasterAccountRef, UserRef } from './refs.js';
+import { LedgerEntryRef, MasterAccountRef, UserRef } from './refs.js';
 
 export const AccountKindEnum = builder.enumType('AccountKind', {
   description: 'What a user account is used for.',
@@ -81,6 +82,20 @@ builder.node(UserRef, {
   }),
 });
 
+const ChargedUserPayload = (name: string, description: string) =>
+  builder.objectRef<PlanChangeResult>(name).implement({
+    description,
+    fields: (t) => ({
+      user: t.field({ type: UserRef, description: 'The user as it is now.', resolve: (p) => p.user }),
+      ledgerEntry: t.field({
+        type: LedgerEntryRef,
+        nullable: true,
+        description: 'What was charged from the deposit for it; null when nothing was (FREE, a downgrade, the owner).',
+        resolve: (p) => p.ledgerEntry,
+      }),
+    }),
+  });
+
 const UserPayload = (name: string, description: string) =>
   builder.objectRef<{ user: UserRow }>(name).implement({
     description,
@@ -102,13 +117,18 @@ const CreateUserInput = builder.inputType('CreateUserInput', {
 
 builder.mutationField('createUser', (t) =>
   t.withAuth({ write: true }).field({
-    type: UserPayload('CreateUserSuccess', 'The user account was created.'),
-    description: 'Creates a user account in your master account (owner or administrator only).',
-    errors: { types: [...CONSOLE_ERRORS, AddressTakenError, AddressReservedError, DomainNotVerifiedError] },
+    type: ChargedUserPayload('CreateUserSuccess', 'The user account was created (and its first period charged, if paid).'),
+    description:
+      'Creates a user account in your master account (owner or administrator only). A paid plan is charged for 30 days from the deposit at once.',
+    errors: {
+      types: [...CONSOLE_ERRORS, AddressTakenError, AddressReservedError, DomainNotVerifiedError, InsufficientFundsError],
+    },
     args: { input: t.arg({ type: CreateUserInput, required: true, description: 'The new account.' }) },
-    resolve: async (_root, { input }, context) => ({
-      user: await createUser(context.db, context.viewer, context.config.mailDomain, input, context.now),
-    }),
+    resolve: async (_root, { input }, context) => {
+      const result = await createUser(context.db, context.viewer, context.config.mailDomain, input, context.now);
+      publishMoneyEvents(context.events, result.events);
+      return result;
+    },
   }),
 );
 
@@ -147,16 +167,21 @@ const ChangePlanInput = builder.inputType('ChangePlanInput', {
 
 builder.mutationField('changePlan', (t) =>
   t.withAuth({ write: true }).field({
-    type: UserPayload('ChangePlanSuccess', 'The plan was changed.'),
-    description: "Changes a user's plan (administrators; a FREE owner may upgrade themselves to unlock the console).",
-    errors: { types: CONSOLE_ERRORS },
+    type: ChargedUserPayload('ChangePlanSuccess', 'The plan was changed, or a downgrade scheduled for the next renewal.'),
+    description:
+      "Changes a user's plan. An upgrade is charged at once (prorated to the day within a paid period); a downgrade is pending until the next renewal, without refund. Administrators; a FREE owner may upgrade themselves to unlock the console.",
+    errors: { types: [...CONSOLE_ERRORS, InsufficientFundsError] },
     args: { input: t.arg({ type: ChangePlanInput, required: true, description: 'The user and the plan.' }) },
-    resolve: async (_root, { input }, context) => ({
-      user: await changePlan(context.db, context.viewer, {
-        userId: parseGlobalId('userId', input.userId, 'User'),
-        plan: input.plan,
-      }),
-    }),
+    resolve: async (_root, { input }, context) => {
+      const result = await changePlan(
+        context.db,
+        context.viewer,
+        { userId: parseGlobalId('userId', input.userId, 'User'), plan: input.plan },
+        context.now,
+      );
+      publishMoneyEvents(context.events, result.events);
+      return result;
+    },
   }),
 );
 
