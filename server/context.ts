@@ -119,7 +119,7 @@ export async function createContext(
   services: { db: Db; config: Config; dns: DnsLookup; events: Events },
   request: Request,
 ): Promise<Context> {
-  const { db, config } = services;
+  const { db } = services;
   const now = new Date();
   const token = bearerToken(request.headers.get('authorization'));
   const viewer = token ? await authenticate(db, token, now) : null;

@@ -36,7 +36,14 @@ async function signUp(): Promise<string> {
       plan: 'ENTRY',
     },
   });
-  return result.body.data.signUp?.token as string;
+  const token = result.body.data.signUp?.token as string;
+  const deposit = await server.post(
+    `mutation ($input: AddDepositInput!) { addDeposit(input: $input) { __typename } }`,
+    { input: { amount: '100.00', idempotencyKey: unique('deposit') } },
+    token,
+  );
+  expect(deposit.body.data.addDeposit?.__typename).toBe('AddDepositSuccess');
+  return token;
 }
 
 describe('custom domains and aliases over HTTP, against a loopback DNS server', () => {

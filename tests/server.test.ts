@@ -36,7 +36,7 @@ describe('the server process', () => {
       for (let i = 0; i < 3; i++) {
         const created = await server.post(
           CREATE_USER,
-          { input: { address: `${unique('staff')}@mailadmin.test`, displayName: 'Staff', password: PASSWORD, plan: 'ENTRY' } },
+          { input: { address: `${unique('staff')}@mailadmin.test`, displayName: 'Staff', password: PASSWORD, plan: 'FREE' } },
           token,
         );
         expect(created.body.data.createUser?.__typename).toBe('CreateUserSuccess');
