@@ -284,12 +284,36 @@ export async function renewDue(tx: Db, asOf: Date, masterAccountIds: readonly st
       renewed as (
         update users u set plan = i.plan, pending_plan = null, status = 'ACTIVE', paid_through = i.period_end, updated_at = now()
         from inserted i where u.id = i.user_id
+      ),
+      audited as (
+        insert into audit_events (master_account_id, actor_id, action, target_type, target_id, details)
+        select master_account_id, null, 'billing.renewal', 'User', user_id,
+               jsonb_build_object('plan', plan, 'amount', to_char(-amount_cents / 100.0, 'FM999999990.00'), 'periodEnd', period_end)
+        from inserted
+      ),
+      -- One notice per account whose balance crossed its threshold: at its first entry below it.
+      noticed as (
+        insert into low_balance_notices (master_account_id, ledger_entry_id, balance_cents, threshold_cents)
+        select distinct on (i.master_account_id) i.master_account_id, i.id, i.balance_after_cents, a.low_balance_threshold_cents
+        from inserted i join master_accounts a on a.id = i.master_account_id
+        where i.balance_after_cents < a.low_balance_threshold_cents
+          and i.balance_after_cents - i.amount_cents >= a.low_balance_threshold_cents
+        order by i.master_account_id, i.seq
+        returning *
       )
-      select * from inserted order by seq`);
-    const rows = rowsOf<Record<string, unknown>>(result);
-    if (rows.length === 0) break;
-    charged += rows.length;
-    await recordRenewals(tx, rows, events);
+      select 'entry' as row_kind, row_to_json(i) as data from inserted i
+      union all
+      select 'notice', row_to_json(n) from noticed n`);
+    const rows = rowsOf<{ row_kind: 'entry' | 'notice'; data: Record<string, unknown> | string }>(result).map((row) => ({
+      kind: row.row_kind,
+      // node-postgres parses json columns; PGlite may hand them over as text.
+      data: typeof row.data === 'string' ? (JSON.parse(row.data) as Record<string, unknown>) : row.data,
+    }));
+    const entries = rows.filter((row) => row.kind === 'entry').map((row) => toEntry(row.data));
+    if (entries.length === 0) break;
+    charged += entries.length;
+    events.entries.push(...entries.sort((a, b) => a.seq - b.seq));
+    events.notices.push(...rows.filter((row) => row.kind === 'notice').map((row) => toNotice(row.data)));
   }
   return charged;
 }
@@ -313,36 +337,15 @@ function toEntry(row: Record<string, unknown>): LedgerEntryRow {
   };
 }
 
-/** Audit events and low-balance notices of one round of renewals, set-based like the charges. */
-async function recordRenewals(tx: Db, rows: Record<string, unknown>[], events: MoneyEvents): Promise<void> {
-  const entries = rows.map(toEntry);
-  events.entries.push(...entries);
-  const ids = entries.map((entry) => entry.id);
-  await tx.execute(sql`
-    insert into audit_events (master_account_id, actor_id, action, target_type, target_id, details)
-    select l.master_account_id, null, 'billing.renewal', 'User', l.user_id,
-           jsonb_build_object('plan', l.plan, 'amount', to_char(-l.amount_cents / 100.0, 'FM999999990.00'), 'periodEnd', l.period_end)
-    from ledger_entries l where l.id in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})`);
-  // One notice per account whose balance crossed its threshold in this round: at the first entry below it.
-  const notices = await tx.execute(sql`
-    insert into low_balance_notices (master_account_id, ledger_entry_id, balance_cents, threshold_cents)
-    select distinct on (l.master_account_id) l.master_account_id, l.id, l.balance_after_cents, a.low_balance_threshold_cents
-    from ledger_entries l join master_accounts a on a.id = l.master_account_id
-    where l.id in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})
-      and l.balance_after_cents < a.low_balance_threshold_cents
-      and l.balance_after_cents - l.amount_cents >= a.low_balance_threshold_cents
-    order by l.master_account_id, l.seq
-    returning *`);
-  for (const row of rowsOf<Record<string, unknown>>(notices)) {
-    events.notices.push({
-      id: String(row.id),
-      masterAccountId: String(row.master_account_id),
-      ledgerEntryId: String(row.ledger_entry_id),
-      balanceCents: Number(row.balance_cents),
-      thresholdCents: Number(row.threshold_cents),
-      createdAt: new Date(row.created_at as string | Date),
-    });
-  }
+function toNotice(row: Record<string, unknown>): NoticeRow {
+  return {
+    id: String(row.id),
+    masterAccountId: String(row.master_account_id),
+    ledgerEntryId: String(row.ledger_entry_id),
+    balanceCents: Number(row.balance_cents),
+    thresholdCents: Number(row.threshold_cents),
+    createdAt: new Date(row.created_at as string),
+  };
 }
 
 export interface BillingRunResult {
