@@ -12,6 +12,8 @@ const config: CodegenConfig = {
       config: {
         // ESM under NodeNext resolution needs explicit .js extensions in relative imports.
         emitLegacyCommonJSImports: false,
+        // Documents as typed strings: the SDK sends them as they are and needs no graphql runtime.
+        documentMode: 'string',
         useTypeImports: true,
         enumsAsTypes: true,
         strictScalars: true,

@@ -1,3 +1,4 @@
-// The typed documents generated from schema.graphql and sdk/operations; the client over them is
-// built in its own issue.
-export * from './generated/index.js';
+export { createClient, type ClientOptions, type Connection, type Document, type MailadminClient, type RetryOptions } from './client.js';
+export { ForbiddenError, MailadminError, NetworkError, ServerError, UnauthenticatedError } from './errors.js';
+export { graphql } from './generated/gql.js';
+export * from './generated/graphql.js';
