@@ -48,14 +48,28 @@ function encodeCursor(values: (string | number | Date)[]): string {
   );
 }
 
-function decodeCursor(field: 'after' | 'before', cursor: string, length: number): (string | number)[] {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ENUM_VALUES: Partial<Record<SortKey['cast'], readonly string[]>> = {
+  plan: ['FREE', 'ENTRY', 'PRO'],
+  user_status: ['ACTIVE', 'SUSPENDED', 'PAST_DUE'],
+  account_kind: ['PERSON', 'MAILING_LIST'],
+  user_role: ['OWNER', 'ADMIN', 'MEMBER'],
+};
+
+/** Whether a cursor value can be read back as its key's type, so SQL never sees a bad cast. */
+function fits(cast: SortKey['cast'], value: unknown): boolean {
+  if (cast === 'bigint') return typeof value === 'number' && Number.isSafeInteger(value);
+  if (typeof value !== 'string') return false;
+  if (cast === 'uuid') return UUID.test(value);
+  if (cast === 'timestamptz') return /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value));
+  if (cast === 'text') return true;
+  return ENUM_VALUES[cast]?.includes(value) ?? false;
+}
+
+function decodeCursor(field: 'after' | 'before', cursor: string, keys: SortKey[]): (string | number)[] {
   try {
     const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(values) &&
-      values.length === length &&
-      values.every((v) => typeof v === 'string' || typeof v === 'number')
-    ) {
+    if (Array.isArray(values) && values.length === keys.length && keys.every((key, i) => fits(key.cast, values[i]))) {
       return values as (string | number)[];
     }
   } catch {
@@ -84,8 +98,8 @@ export async function keysetPage<Row>(query: KeysetQuery<Row>): Promise<Page<Row
   const size = backward ? pageSize('last', args.last as number) : pageSize('first', args.first ?? DEFAULT_PAGE_SIZE);
 
   const conditions: SQL[] = [];
-  if (args.after) conditions.push(compare(keys, decodeCursor('after', args.after, keys.length), descending ? '<' : '>'));
-  if (args.before) conditions.push(compare(keys, decodeCursor('before', args.before, keys.length), descending ? '>' : '<'));
+  if (args.after) conditions.push(compare(keys, decodeCursor('after', args.after, keys), descending ? '<' : '>'));
+  if (args.before) conditions.push(compare(keys, decodeCursor('before', args.before, keys), descending ? '>' : '<'));
   const where = conditions.length > 0 ? sql.join(conditions, sql` and `) : undefined;
 
   // Walking backwards reads the index the other way and reverses the page afterwards.
