@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import { and, eq, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { addresses, domains } from '../db/tables.js';
@@ -25,7 +26,8 @@ export function parseAddress(field: string, raw: string): ParsedAddress {
     throw new ValidationError(field, 'must be an address of the form name@domain');
   }
   const local = value.slice(0, at);
-  const domain = value.slice(at + 1);
+  // Internationalized domains are compared and stored in their ASCII (punycode) form, as domains are.
+  const domain = domainToASCII(value.slice(at + 1)) || value.slice(at + 1);
   if (!LOCAL_PART.test(local)) {
     throw new ValidationError(
       field,
