@@ -2,12 +2,31 @@ import DataLoader from 'dataloader';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
+import type { PageArgs } from './db/pagination.js';
 import { apiTokens, auditEvents, domains, ledgerEntries, masterAccounts } from './db/tables.js';
 import { balanceOf, type LedgerEntryRow } from './domain/billing.js';
 import { loadAliases, loadAliasesOfUsers, type AliasRow } from './domain/aliases.js';
 import type { DnsLookup } from './domain/dns.js';
 import type { Events } from './pubsub.js';
 import type { DomainRow } from './domain/domains.js';
+import {
+  countMembersOfGroups,
+  loadAccessOfUsers,
+  loadAccessToResources,
+  loadGroups,
+  loadMembershipsOfUsers,
+  loadResources,
+  loadSharesOfGroups,
+  loadSharesOfResources,
+  pageMembersOfGroups,
+  type GroupRow,
+  type MemberPage,
+  type MembershipRow,
+  type ResourceAccessRow,
+  type ResourceRow,
+  type ShareRow,
+  type UserAccessRow,
+} from './domain/groups.js';
 import { UnauthenticatedError } from './domain/errors.js';
 import { authenticate } from './domain/tokens.js';
 import { loadOwners, loadUsers, type UserRow } from './domain/users.js';
@@ -36,11 +55,64 @@ function rowLoader<Row extends { id: string }>(load: (ids: string[]) => Promise<
   });
 }
 
+/** A DataLoader of lists keyed by one id: one statement for all keys, each key's rows in their order. */
+function listLoader<Row>(load: (ids: readonly string[]) => Promise<Row[]>, keyOf: (row: Row) => string) {
+  return new DataLoader<string, Row[]>(async (ids) => {
+    const rows = await load(ids);
+    return ids.map((id) => rows.filter((row) => keyOf(row) === id));
+  });
+}
+
+/** A page of a nested connection: the parent's id and the page arguments, which may differ per alias. */
+interface NestedPageKey {
+  id: string;
+  args: PageArgs;
+}
+
+function pageArgsKey(args: PageArgs): string {
+  return JSON.stringify([args.first ?? null, args.after ?? null, args.last ?? null, args.before ?? null]);
+}
+
+/**
+ * A DataLoader of nested connection pages: keys with the same page arguments are loaded together,
+ * so a page of parents costs one statement whatever its size.
+ */
+function pageLoader<Page>(load: (ids: string[], args: PageArgs) => Promise<Page[]>) {
+  return new DataLoader<NestedPageKey, Page, string>(
+    async (keys) => {
+      const batches = new Map<string, { args: PageArgs; keys: NestedPageKey[] }>();
+      for (const key of keys) {
+        const batch = batches.get(pageArgsKey(key.args)) ?? { args: key.args, keys: [] };
+        batch.keys.push(key);
+        batches.set(pageArgsKey(key.args), batch);
+      }
+      const pages = new Map<NestedPageKey, Page | Error>();
+      await Promise.all(
+        [...batches.values()].map(async (batch) => {
+          try {
+            const loaded = await load(batch.keys.map((key) => key.id), batch.args);
+            batch.keys.forEach((key, i) => pages.set(key, loaded[i] ?? new Error(`no page for ${key.id}`)));
+          } catch (error) {
+            // Bad page arguments (a foreign cursor, first: 0) fail only the fields that sent them.
+            batch.keys.forEach((key) => pages.set(key, error instanceof Error ? error : new Error(String(error))));
+          }
+        }),
+      );
+      return keys.map((key) => pages.get(key) ?? new Error(`no page for ${key.id}`));
+    },
+    { cacheKeyFn: (key) => `${key.id} ${pageArgsKey(key.args)}` },
+  );
+}
+
 /**
  * Per-request batch loaders bound to one master account, so a row of another tenant reads as
  * missing wherever it is asked for: node(), nodes() or a nested field.
  */
 function createLoaders(db: Db, masterAccountId: string) {
+  const memberCount = new DataLoader<string, number>(async (groupIds) => {
+    const counts = await countMembersOfGroups(db, masterAccountId, groupIds);
+    return groupIds.map((id) => counts.get(id) ?? 0);
+  });
   return {
     user: rowLoader<UserRow>((ids) => loadUsers(db, masterAccountId, ids)),
     masterAccount: rowLoader<MasterAccountRow>((ids) =>
@@ -85,6 +157,16 @@ function createLoaders(db: Db, masterAccountId: string) {
         .from(auditEvents)
         .where(and(inArray(auditEvents.id, ids), eq(auditEvents.masterAccountId, masterAccountId))),
     ),
+    group: rowLoader<GroupRow>((ids) => loadGroups(db, masterAccountId, ids)),
+    resource: rowLoader<ResourceRow>((ids) => loadResources(db, masterAccountId, ids)),
+    membersOfGroup: pageLoader<MemberPage>((ids, args) =>
+      pageMembersOfGroups(db, masterAccountId, ids, args, (id) => memberCount.load(id)),
+    ),
+    membershipsOfUser: listLoader<MembershipRow>((ids) => loadMembershipsOfUsers(db, masterAccountId, ids), (row) => row.userId),
+    sharesOfGroup: listLoader<ShareRow>((ids) => loadSharesOfGroups(db, masterAccountId, ids), (row) => row.groupId),
+    sharesOfResource: listLoader<ShareRow>((ids) => loadSharesOfResources(db, masterAccountId, ids), (row) => row.resourceId),
+    accessOfUser: listLoader<ResourceAccessRow>((ids) => loadAccessOfUsers(db, masterAccountId, ids), (row) => row.userId),
+    accessToResource: listLoader<UserAccessRow>((ids) => loadAccessToResources(db, masterAccountId, ids), (row) => row.resourceId),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -6,6 +6,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -224,4 +225,84 @@ export const lowBalanceNotices = pgTable(
     createdAt: instant('created_at').notNull().defaultNow(),
   },
   (t) => [index('low_balance_notices_account_idx').on(t.masterAccountId, t.createdAt)],
+);
+
+export const groupRoleEnum = pgEnum('group_role', ['MANAGER', 'MEMBER']);
+export const resourceKindEnum = pgEnum('resource_kind', ['CALENDAR', 'DOCUMENTS', 'CONTACTS', 'MAILBOX']);
+// Weakest first: PostgreSQL orders an enum's values as declared, so max() picks the strongest grant.
+export const sharePermissionEnum = pgEnum('share_permission', ['READ', 'WRITE', 'MANAGE']);
+
+/** Named sets of users of one master account; names are unique per account in any case. */
+export const groups = pgTable(
+  'groups',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    masterAccountId: uuid('master_account_id')
+      .notNull()
+      .references(() => masterAccounts.id),
+    name: text('name').notNull(),
+    description: text('description'),
+    createdAt: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('groups_account_name_key').on(t.masterAccountId, sql`lower(${t.name})`),
+    index('groups_account_name_idx').on(t.masterAccountId, t.name, t.id),
+  ],
+);
+
+/** Who is in which group. Deleting the user or the group deletes the membership with it. */
+export const groupMembers = pgTable(
+  'group_members',
+  {
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: groupRoleEnum('role').notNull().default('MEMBER'),
+    addedAt: instant('added_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('group_members_user_idx').on(t.userId)],
+);
+
+/**
+ * Calendars, document folders, address books and mailboxes. `owner_id` has no ON DELETE action on
+ * purpose: deleting a user hands their resources to the account's owner first, and the key refuses
+ * a deletion that forgot to.
+ */
+export const sharedResources = pgTable(
+  'shared_resources',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    masterAccountId: uuid('master_account_id')
+      .notNull()
+      .references(() => masterAccounts.id),
+    kind: resourceKindEnum('kind').notNull(),
+    name: text('name').notNull(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('shared_resources_account_name_idx').on(t.masterAccountId, t.name, t.id),
+    index('shared_resources_owner_idx').on(t.ownerId),
+  ],
+);
+
+/** A resource shared with a group: one permission per (resource, group). */
+export const resourceShares = pgTable(
+  'resource_shares',
+  {
+    resourceId: uuid('resource_id')
+      .notNull()
+      .references(() => sharedResources.id, { onDelete: 'cascade' }),
+    groupId: uuid('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    permission: sharePermissionEnum('permission').notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.resourceId, t.groupId] }), index('resource_shares_group_idx').on(t.groupId)],
 );

@@ -4,7 +4,7 @@ import { keysetPage, type PageArgs } from '../db/pagination.js';
 import { auditEvents } from '../db/tables.js';
 
 /** The kinds of object an audit event can point at; the API turns them into global IDs. */
-export type AuditTargetType = 'User' | 'ApiToken' | 'MasterAccount' | 'Domain' | 'Alias' | 'LedgerEntry';
+export type AuditTargetType = 'User' | 'ApiToken' | 'MasterAccount' | 'Domain' | 'Alias' | 'LedgerEntry' | 'Group' | 'SharedResource';
 
 export interface AuditRecord {
   masterAccountId: string;

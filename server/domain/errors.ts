@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'DOMAIN_TAKEN'
   | 'DOMAIN_IN_USE'
   | 'ALIAS_LIMIT_REACHED'
+  | 'GROUP_NAME_TAKEN'
   | 'VERIFICATION_FAILED'
   | 'INSUFFICIENT_FUNDS'
   | 'IDEMPOTENCY_CONFLICT'
@@ -173,5 +174,15 @@ export class IdempotencyConflictError extends AppError {
   constructor(readonly idempotencyKey: string) {
     super(`The idempotency key "${idempotencyKey}" was already used for a deposit of another amount; use a new key.`);
     this.name = 'IdempotencyConflictError';
+  }
+}
+
+/** Another group of the master account has this name, compared case-insensitively. */
+export class GroupNameTakenError extends AppError {
+  readonly code = 'GROUP_NAME_TAKEN' as const;
+  // Not `name`: Error.name is the class name.
+  constructor(readonly groupName: string) {
+    super(`Your master account already has a group named "${groupName}" (names are compared in any case); choose another name.`);
+    this.name = 'GroupNameTakenError';
   }
 }

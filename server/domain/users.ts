@@ -1,7 +1,7 @@
 import { and, count, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { keysetPage, type PageArgs, type SortKey } from '../db/pagination.js';
-import { addresses, users } from '../db/tables.js';
+import { addresses, sharedResources, users } from '../db/tables.js';
 import { assertAssignable, claimAddress, parseAddress, releaseUserAddresses } from './addresses.js';
 import { recordAudit } from './audit.js';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.js';
@@ -289,6 +289,24 @@ export async function deleteUser(db: Db, viewer: Viewer, userId: string, now: Da
     const user = await lockUser(tx, viewer, userId);
     if (user.role === 'OWNER') throw new ForbiddenError('The owner of a master account cannot be deleted.');
     await releaseUserAddresses(tx, user.id, now);
+    // Shared resources outlive their owner: the master account's owner takes them over. Group
+    // memberships go with the user row (ON DELETE CASCADE).
+    const [owner] = await loadOwners(tx, viewer.masterAccountId);
+    if (!owner) throw new Error(`master account ${viewer.masterAccountId} has no owner`);
+    const handedOver = await tx
+      .update(sharedResources)
+      .set({ ownerId: owner.id })
+      .where(eq(sharedResources.ownerId, user.id))
+      .returning({ id: sharedResources.id, name: sharedResources.name });
+    for (const resource of handedOver) {
+      await recordAudit(tx, {
+        masterAccountId: viewer.masterAccountId,
+        actorId: viewer.userId,
+        action: 'resource.transfer',
+        target: { type: 'SharedResource', id: resource.id },
+        details: { name: resource.name, fromUserId: user.id, toUserId: owner.id },
+      });
+    }
     await tx.delete(users).where(eq(users.id, user.id));
     await recordAudit(tx, {
       masterAccountId: viewer.masterAccountId,

@@ -8,6 +8,7 @@ import {
   type AppError,
   DomainNotVerifiedError,
   ForbiddenError,
+  GroupNameTakenError,
   InvalidCredentialsError,
   NotFoundError,
   UpgradeRequiredError,
@@ -26,6 +27,7 @@ export const ErrorCode = builder.enumType('ErrorCode', {
     DOMAIN_TAKEN: { description: 'Another master account owns this domain.' },
     DOMAIN_IN_USE: { description: 'Addresses still use this domain, so it cannot be removed.' },
     ALIAS_LIMIT_REACHED: { description: "The user already has as many aliases as their plan allows." },
+    GROUP_NAME_TAKEN: { description: 'Another group of your master account has this name (compared in any case).' },
     VERIFICATION_FAILED: { description: 'The ownership TXT record was not found in DNS (or DNS did not answer).' },
     INSUFFICIENT_FUNDS: { description: 'The deposit cannot pay for the change; the error tells what is required and available.' },
     IDEMPOTENCY_CONFLICT: { description: 'The idempotency key was already used for a deposit of another amount.' },
@@ -144,6 +146,14 @@ builder.objectType(VerificationFailedError, {
   description: 'The domain could not be verified; publish `verificationRecord` in DNS and try again.',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof VerificationFailedError,
+});
+
+builder.objectType(GroupNameTakenError, {
+  name: 'GroupNameTakenError',
+  description: 'Another group of your master account has this name; nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof GroupNameTakenError,
+  fields: (t) => ({ name: t.exposeString('groupName', { description: 'The name asked for, as given (trimmed).' }) }),
 });
 
 /** The errors every console mutation can return, besides its own. */

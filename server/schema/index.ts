@@ -9,5 +9,6 @@ import './audit.js';
 import './domains.js';
 import './aliases.js';
 import './billing.js';
+import './groups.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

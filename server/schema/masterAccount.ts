@@ -2,12 +2,13 @@ import { builder } from '../builder.js';
 import { viewerNodes } from '../context.js';
 import { listAuditEvents } from '../domain/audit.js';
 import { listDomains } from '../domain/domains.js';
+import { listGroups, listResources } from '../domain/groups.js';
 import { hasConsoleAccess } from '../domain/plans.js';
 import { listApiTokens } from '../domain/tokens.js';
 import { listUsers } from '../domain/users.js';
 import { assertAdmin, assertConsole } from '../domain/viewer.js';
 import { PlanEnum } from './plans.js';
-import { ApiTokenRef, AuditEventRef, DomainRef, MasterAccountRef, UserRef } from './refs.js';
+import { ApiTokenRef, AuditEventRef, DomainRef, GroupRef, MasterAccountRef, SharedResourceRef, UserRef } from './refs.js';
 import { AccountKindEnum, UserStatusEnum } from './users.js';
 
 const UserFilter = builder.inputType('UserFilter', {
@@ -87,6 +88,30 @@ builder.node(MasterAccountRef, {
       },
       { name: 'DomainConnection', description: 'A page of custom domains.' },
       { name: 'DomainEdge', description: 'A custom domain in a list, with its cursor.' },
+    ),
+    groups: t.withAuth({ signedIn: true }).connection(
+      {
+        type: GroupRef,
+        description: 'The groups of this master account, by name. Needs console access.',
+        resolve: (account, args, context) => {
+          assertConsole(context.viewer);
+          return listGroups(context.db, account.id, args);
+        },
+      },
+      { name: 'GroupConnection', description: 'A page of groups.' },
+      { name: 'GroupEdge', description: 'A group in a list, with its cursor.' },
+    ),
+    resources: t.withAuth({ signedIn: true }).connection(
+      {
+        type: SharedResourceRef,
+        description: 'The shared calendars, document folders, address books and mailboxes, by name. Needs console access.',
+        resolve: (account, args, context) => {
+          assertConsole(context.viewer);
+          return listResources(context.db, account.id, args);
+        },
+      },
+      { name: 'SharedResourceConnection', description: 'A page of shared resources.' },
+      { name: 'SharedResourceEdge', description: 'A shared resource in a list, with its cursor.' },
     ),
     apiTokens: t.withAuth({ signedIn: true }).connection(
       {

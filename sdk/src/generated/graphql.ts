@@ -98,6 +98,8 @@ export type ErrorCode =
   | 'DOMAIN_TAKEN'
   /** Your role does not allow this, or the object (such as the owner) is protected. */
   | 'FORBIDDEN'
+  /** Another group of your master account has this name (compared in any case). */
+  | 'GROUP_NAME_TAKEN'
   /** The idempotency key was already used for a deposit of another amount. */
   | 'IDEMPOTENCY_CONFLICT'
   /** The deposit cannot pay for the change; the error tells what is required and available. */
@@ -355,8 +357,10 @@ export type NodeQuery = { node:
     | { __typename: 'ApiToken', id: string, name: string, scopes: Array<TokenScope>, createdAt: string, lastUsedAt: string | null, expiresAt: string | null, revokedAt: string | null }
     | { __typename: 'AuditEvent', id: string, action: string, targetId: string | null, createdAt: string, details: unknown, actor: { id: string, address: string } | null }
     | { __typename: 'Domain', id: string }
+    | { __typename: 'Group', id: string }
     | { __typename: 'LedgerEntry', id: string }
     | { __typename: 'MasterAccount', name: string, id: string }
+    | { __typename: 'SharedResource', id: string }
     | { __typename: 'User', id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> }
    | null };
 
@@ -486,6 +490,8 @@ type ErrorFields_DomainTakenError_Fragment = { __typename: 'DomainTakenError', c
 
 type ErrorFields_ForbiddenError_Fragment = { __typename: 'ForbiddenError', code: ErrorCode, message: string };
 
+type ErrorFields_GroupNameTakenError_Fragment = { __typename: 'GroupNameTakenError', code: ErrorCode, message: string };
+
 type ErrorFields_IdempotencyConflictError_Fragment = { __typename: 'IdempotencyConflictError', code: ErrorCode, message: string };
 
 type ErrorFields_InsufficientFundsError_Fragment = { __typename: 'InsufficientFundsError', code: ErrorCode, message: string, required: { amount: string, minorUnits: number, currency: string }, available: { amount: string, minorUnits: number, currency: string } };
@@ -508,6 +514,7 @@ export type ErrorFieldsFragment =
   | ErrorFields_DomainNotVerifiedError_Fragment
   | ErrorFields_DomainTakenError_Fragment
   | ErrorFields_ForbiddenError_Fragment
+  | ErrorFields_GroupNameTakenError_Fragment
   | ErrorFields_IdempotencyConflictError_Fragment
   | ErrorFields_InsufficientFundsError_Fragment
   | ErrorFields_InvalidCredentialsError_Fragment
