@@ -50,7 +50,7 @@ export async function addAlias(
       .select({ id: users.id, plan: users.plan })
       .from(users)
       .where(and(eq(users.id, input.userId), eq(users.masterAccountId, viewer.masterAccountId)))
-      .for('update');
+      .for('no key update');
     if (!user) throw new NotFoundError('userId', 'user');
     await assertAssignable(tx, viewer.masterAccountId, parsed, mailDomain);
     // After a downgrade a user may hold more than the new limit: those stay, but no new one fits.

@@ -54,7 +54,9 @@ export async function lockAccount(tx: Db, masterAccountId: string): Promise<Lock
     .select({ id: masterAccounts.id, thresholdCents: masterAccounts.lowBalanceThresholdCents })
     .from(masterAccounts)
     .where(eq(masterAccounts.id, masterAccountId))
-    .for('update');
+    // NO KEY UPDATE: inserts that reference the account (audit events, ledger entries) from other
+    // transactions only need FOR KEY SHARE, which this does not block, so no deadlock cycle forms.
+    .for('no key update');
   if (!account) throw new Error(`master account ${masterAccountId} does not exist`);
   return { ...account, balanceCents: await balanceOf(tx, masterAccountId) };
 }

@@ -48,10 +48,20 @@ export async function loadOwners(db: Db, masterAccountId: string): Promise<UserR
   return selectUsers(db).where(and(eq(users.masterAccountId, masterAccountId), eq(users.role, 'OWNER')));
 }
 
-async function lockUser(tx: Db, viewer: Viewer, userId: string): Promise<UserRow> {
+/**
+ * Locks one user of the viewer's account. Changes take FOR NO KEY UPDATE, which still lets other
+ * transactions insert rows that reference the user (ledger entries, aliases, memberships) instead
+ * of deadlocking on their foreign-key checks; deletion takes the full FOR UPDATE it needs anyway.
+ */
+async function lockUser(
+  tx: Db,
+  viewer: Viewer,
+  userId: string,
+  strength: 'no key update' | 'update' = 'no key update',
+): Promise<UserRow> {
   const [user] = await selectUsers(tx)
     .where(and(eq(users.id, userId), eq(users.masterAccountId, viewer.masterAccountId)))
-    .for('update', { of: users });
+    .for(strength, { of: users });
   if (!user) throw new NotFoundError('userId', 'user');
   return user;
 }
@@ -286,7 +296,7 @@ export async function changePlan(
 export async function deleteUser(db: Db, viewer: Viewer, userId: string, now: Date): Promise<string> {
   assertAdmin(viewer, 'delete users');
   return db.transaction(async (tx) => {
-    const user = await lockUser(tx, viewer, userId);
+    const user = await lockUser(tx, viewer, userId, 'update');
     if (user.role === 'OWNER') throw new ForbiddenError('The owner of a master account cannot be deleted.');
     await releaseUserAddresses(tx, user.id, now);
     // Shared resources outlive their owner: the master account's owner takes them over. Group
