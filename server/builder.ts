@@ -36,8 +36,8 @@ const DecimalScalar = new GraphQLScalarType<string, string>({
 
 export const builder = new SchemaBuilder<{
   Context: Context;
-  AuthScopes: { signedIn: boolean; write: boolean; billing: boolean };
-  AuthContexts: { signedIn: SignedInContext; write: SignedInContext; billing: SignedInContext };
+  AuthScopes: { signedIn: boolean; read: boolean; write: boolean; billing: boolean };
+  AuthContexts: { signedIn: SignedInContext; read: SignedInContext; write: SignedInContext; billing: SignedInContext };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     Decimal: { Input: string; Output: string };
@@ -50,14 +50,17 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin],
   scopeAuth: {
+    // Subscriptions are checked before their event stream opens, not only on each event.
+    authorizeOnSubscribe: true,
     authScopes: (context) => ({
       signedIn: context.viewer !== null,
+      read: context.viewer?.scopes.includes('READ') ?? false,
       write: context.viewer?.scopes.includes('WRITE') ?? false,
       billing: context.viewer?.scopes.includes('BILLING') ?? false,
     }),
     unauthorizedError: (_parent, context) =>
       context.viewer
-        ? new GraphQLError('This token lacks the scope this operation needs (mutations need WRITE; money needs BILLING).', {
+        ? new GraphQLError('This token lacks the scope this operation needs (reading lists and objects needs READ; mutations need WRITE; money needs BILLING).', {
             extensions: { code: 'FORBIDDEN' },
           })
         : new UnauthenticatedError(),
@@ -85,13 +88,13 @@ export const builder = new SchemaBuilder<{
     },
     nodeQueryOptions: {
       description: 'Fetches any object by its global ID; null when it does not exist or is not yours.',
-      authScopes: { signedIn: true },
+      authScopes: { read: true },
       args: { id: { description: 'A global ID, as found in the `id` field of any object.' } },
       resolve: (_root, { id }, _context, info, resolveNode) => (isNodeType(info.schema, id.typename) ? resolveNode(id) : null),
     },
     nodesQueryOptions: {
       description: 'Fetches several objects by global ID, in order; null for each that does not exist or is not yours.',
-      authScopes: { signedIn: true },
+      authScopes: { read: true },
       args: { ids: { description: 'Global IDs, as found in the `id` field of any object.' } },
       resolve: async (_root, args, _context, info, resolveNodes) => {
         const { ids } = args;

@@ -7,7 +7,7 @@ import { IdempotencyConflictError, InsufficientFundsError, ValidationError } fro
 import { formatCents, parseCents } from './money.js';
 import { PLANS, planTerms, type Plan } from './plans.js';
 import { requireText } from './validation.js';
-import { assertConsole, type Viewer } from './viewer.js';
+import { assertAdmin, type Viewer } from './viewer.js';
 
 export const PERIOD_DAYS = 30;
 /** How long a renewal may stay unpaid before the account falls back to FREE. */
@@ -156,7 +156,7 @@ export async function addDeposit(
   input: AddDepositInput,
   now: Date,
 ): Promise<{ entry: LedgerEntryRow; events: MoneyEvents }> {
-  assertConsole(viewer);
+  assertAdmin(viewer, 'add deposits');
   const cents = parseCents('amount', input.amount);
   if (cents < DEPOSIT_MIN_CENTS || cents > DEPOSIT_MAX_CENTS) {
     throw new ValidationError('amount', `must be between ${formatCents(DEPOSIT_MIN_CENTS)} and ${formatCents(DEPOSIT_MAX_CENTS)} EUR`);
@@ -201,7 +201,7 @@ export async function addDeposit(
 }
 
 export async function setLowBalanceThreshold(db: Db, viewer: Viewer, amount: string): Promise<void> {
-  assertConsole(viewer);
+  assertAdmin(viewer, 'change the low-balance threshold');
   const cents = parseCents('amount', amount);
   if (cents < 0 || cents > DEPOSIT_MAX_CENTS) {
     throw new ValidationError('amount', `must be between 0.00 and ${formatCents(DEPOSIT_MAX_CENTS)} EUR`);

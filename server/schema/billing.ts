@@ -110,7 +110,7 @@ const LedgerFilter = builder.inputType('LedgerFilter', {
 });
 
 builder.objectFields(MasterAccountRef, (t) => ({
-  balance: t.withAuth({ signedIn: true }).field({
+  balance: t.withAuth({ read: true }).field({
     type: MoneyType,
     description: 'What is left of the deposit.',
     resolve: async (account, _args, context) => money(await context.loaders(account.id).balance.load(account.id)),
@@ -120,24 +120,24 @@ builder.objectFields(MasterAccountRef, (t) => ({
     description: 'Below this balance the owner is invited to recharge (20.00 EUR unless changed).',
     resolve: (account) => money(account.lowBalanceThresholdCents),
   }),
-  lowBalance: t.withAuth({ signedIn: true }).boolean({
+  lowBalance: t.withAuth({ read: true }).boolean({
     description: 'Whether the balance is below the threshold.',
     resolve: async (account, _args, context) =>
       (await context.loaders(account.id).balance.load(account.id)) < account.lowBalanceThresholdCents,
   }),
-  monthlyCost: t.withAuth({ signedIn: true }).field({
+  monthlyCost: t.withAuth({ read: true }).field({
     type: MoneyType,
     description: 'What the paid accounts cost per 30 days at their next renewal (pending downgrades included); the owner is not paid from the deposit.',
     resolve: async (account, _args, context) =>
       money((await upcomingRenewals(context.db, account.id)).reduce((sum, r) => sum + r.priceCents, 0)),
   }),
-  runway: t.withAuth({ signedIn: true }).field({
+  runway: t.withAuth({ read: true }).field({
     type: Runway,
     description: 'When the deposit runs out at the current plans, if nothing is added.',
     resolve: async (account, _args, context) =>
       computeRunway(await balanceOf(context.db, account.id), await upcomingRenewals(context.db, account.id), context.now),
   }),
-  ledger: t.withAuth({ signedIn: true }).connection(
+  ledger: t.withAuth({ read: true }).connection(
     {
       type: LedgerEntryRef,
       description: 'Every movement of money, newest first. Owner and administrators; needs console access.',
@@ -183,9 +183,9 @@ const AddDepositSuccess = builder.objectRef<{ entry: LedgerEntryRow; masterAccou
 });
 
 builder.mutationField('addDeposit', (t) =>
-  t.withAuth({ write: true, billing: true }).field({
+  t.withAuth({ $all: { write: true, billing: true } }).field({
     type: AddDepositSuccess,
-    description: 'Adds money to the deposit ("add provision"). Needs a token with the BILLING scope.',
+    description: 'Adds money to the deposit ("add provision"); owner or administrator, with a token that has the WRITE and BILLING scopes.',
     errors: { types: [...CONSOLE_ERRORS, IdempotencyConflictError] },
     args: { input: t.arg({ type: AddDepositInput, required: true, description: 'The amount and its idempotency key.' }) },
     resolve: async (_root, { input }, context) => {
@@ -219,9 +219,9 @@ const SetLowBalanceThresholdSuccess = builder.objectRef<{ masterAccountId: strin
 });
 
 builder.mutationField('setLowBalanceThreshold', (t) =>
-  t.withAuth({ write: true, billing: true }).field({
+  t.withAuth({ $all: { write: true, billing: true } }).field({
     type: SetLowBalanceThresholdSuccess,
-    description: 'Sets the balance below which the owner is invited to recharge. Needs the BILLING scope.',
+    description: 'Sets the balance below which the owner is invited to recharge; owner or administrator, with a token that has the WRITE and BILLING scopes.',
     errors: { types: CONSOLE_ERRORS },
     args: { input: t.arg({ type: SetLowBalanceThresholdInput, required: true, description: 'The new threshold.' }) },
     resolve: async (_root, { input }, context) => {
@@ -232,7 +232,7 @@ builder.mutationField('setLowBalanceThreshold', (t) =>
 );
 
 builder.subscriptionField('ledgerEntryAdded', (t) =>
-  t.withAuth({ signedIn: true }).field({
+  t.withAuth({ read: true }).field({
     type: LedgerEntryRef,
     description: "Each new entry of your master account's ledger (owner and administrators).",
     subscribe: (_root, _args, context) => {
@@ -244,7 +244,7 @@ builder.subscriptionField('ledgerEntryAdded', (t) =>
 );
 
 builder.subscriptionField('lowBalance', (t) =>
-  t.withAuth({ signedIn: true }).field({
+  t.withAuth({ read: true }).field({
     type: LowBalanceNotice,
     description: 'Each time a charge takes the balance below the threshold: an invitation to recharge.',
     subscribe: (_root, _args, context) => context.events.subscribe('lowBalance', context.viewer.masterAccountId),

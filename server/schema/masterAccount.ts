@@ -61,7 +61,7 @@ builder.node(MasterAccountRef, {
       resolve: async (account, _args, context) =>
         hasConsoleAccess((await context.loaders(account.id).owner.load(account.id)).plan),
     }),
-    users: t.withAuth({ signedIn: true }).connection(
+    users: t.withAuth({ read: true }).connection(
       {
         type: UserRef,
         description: 'The user accounts of this master account, the owner included. Needs console access.',
@@ -77,7 +77,7 @@ builder.node(MasterAccountRef, {
       { name: 'UserConnection', description: 'A page of user accounts.' },
       { name: 'UserEdge', description: 'A user account in a list, with its cursor.' },
     ),
-    domains: t.withAuth({ signedIn: true }).connection(
+    domains: t.withAuth({ read: true }).connection(
       {
         type: DomainRef,
         description: 'The custom domains of this master account, by name. Needs console access.',
@@ -89,7 +89,7 @@ builder.node(MasterAccountRef, {
       { name: 'DomainConnection', description: 'A page of custom domains.' },
       { name: 'DomainEdge', description: 'A custom domain in a list, with its cursor.' },
     ),
-    groups: t.withAuth({ signedIn: true }).connection(
+    groups: t.withAuth({ read: true }).connection(
       {
         type: GroupRef,
         description: 'The groups of this master account, by name. Needs console access.',
@@ -101,7 +101,7 @@ builder.node(MasterAccountRef, {
       { name: 'GroupConnection', description: 'A page of groups.' },
       { name: 'GroupEdge', description: 'A group in a list, with its cursor.' },
     ),
-    resources: t.withAuth({ signedIn: true }).connection(
+    resources: t.withAuth({ read: true }).connection(
       {
         type: SharedResourceRef,
         description: 'The shared calendars, document folders, address books and mailboxes, by name. Needs console access.',
@@ -113,7 +113,7 @@ builder.node(MasterAccountRef, {
       { name: 'SharedResourceConnection', description: 'A page of shared resources.' },
       { name: 'SharedResourceEdge', description: 'A shared resource in a list, with its cursor.' },
     ),
-    apiTokens: t.withAuth({ signedIn: true }).connection(
+    apiTokens: t.withAuth({ read: true }).connection(
       {
         type: ApiTokenRef,
         description: "API tokens, newest first: all of them for administrators, one's own for members. Needs console access.",
@@ -125,7 +125,7 @@ builder.node(MasterAccountRef, {
       { name: 'ApiTokenConnection', description: 'A page of API tokens.' },
       { name: 'ApiTokenEdge', description: 'An API token in a list, with its cursor.' },
     ),
-    auditLog: t.withAuth({ signedIn: true }).connection(
+    auditLog: t.withAuth({ read: true }).connection(
       {
         type: AuditEventRef,
         description: 'Who changed what, newest first. Owner and administrators only; needs console access.',

@@ -9,9 +9,9 @@ import { ApiTokenRef, UserRef } from './refs.js';
 export const TokenScopeEnum = builder.enumType('TokenScope', {
   description: 'What a token may do.',
   values: {
-    READ: { description: 'Run queries.' },
-    WRITE: { description: 'Run mutations (besides reading, which needs READ).' },
-    BILLING: { description: 'Move money: add deposits and change billing settings.' },
+    READ: { description: 'Look things up: `node`, `nodes`, the master account\'s lists, balance and ledger, and subscriptions. Without it a token still sees `viewer` and what its own mutations return.' },
+    WRITE: { description: 'Run mutations and read back what they return; looking anything else up needs READ.' },
+    BILLING: { description: 'Move money: add deposits and change billing settings (together with WRITE).' },
   },
 });
 

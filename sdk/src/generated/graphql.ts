@@ -204,11 +204,11 @@ export type SignUpInput = {
 
 /** What a token may do. */
 export type TokenScope =
-  /** Move money: add deposits and change billing settings. */
+  /** Move money: add deposits and change billing settings (together with WRITE). */
   | 'BILLING'
-  /** Run queries. */
+  /** Look things up: `node`, `nodes`, the master account's lists, balance and ledger, and subscriptions. Without it a token still sees `viewer` and what its own mutations return. */
   | 'READ'
-  /** Run mutations (besides reading, which needs READ). */
+  /** Run mutations and read back what they return; looking anything else up needs READ. */
   | 'WRITE';
 
 /** Changes to a user account; fields left out stay as they are. */
