@@ -1,15 +1,22 @@
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
-import { ForbiddenError, type MailadminError, NetworkError, ServerError, UnauthenticatedError } from './errors.js';
+import { ForbiddenError, type MailadminError, NetworkError, NotFoundError, ServerError, UnauthenticatedError } from './errors.js';
 import {
   AddAliasDocument,
+  AddGroupMembersDocument,
   AddDepositDocument,
   AddDomainDocument,
   AuditLogDocument,
   ChangePlanDocument,
   CreateApiTokenDocument,
+  CreateGroupDocument,
+  CreateResourceDocument,
   CreateUserDocument,
+  DeleteGroupDocument,
+  DeleteResourceDocument,
   DeleteUserDocument,
   DomainsDocument,
+  GroupMembersDocument,
+  GroupsDocument,
   LedgerDocument,
   LedgerEntryAddedDocument,
   LogInDocument,
@@ -19,10 +26,16 @@ import {
   PlanPricesDocument,
   RemoveAliasDocument,
   RemoveDomainDocument,
+  RemoveGroupMembersDocument,
+  ResourcesDocument,
   RevokeApiTokenDocument,
   SetLowBalanceThresholdDocument,
+  ShareResourceDocument,
   SignUpDocument,
+  UnshareResourceDocument,
+  UpdateGroupDocument,
   UpdateUserDocument,
+  UserAccessDocument,
   UsersDocument,
   VerifyDomainDocument,
   ViewerDocument,
@@ -30,7 +43,10 @@ import {
   type AddDepositInput,
   type AuditLogQueryVariables,
   type DomainsQueryVariables,
+  type GroupMembersQueryVariables,
+  type GroupsQueryVariables,
   type LedgerQueryVariables,
+  type ResourcesQueryVariables,
   type UsersQueryVariables,
 } from './generated/graphql.js';
 import { readEvents } from './sse.js';
@@ -78,7 +94,17 @@ function errorFor(message: string, operationName: string | undefined, code: stri
   return new ServerError(message, operationName, code, status);
 }
 
+function codeOf(error: { extensions?: { code?: unknown } }): string | undefined {
+  return typeof error.extensions?.code === 'string' ? error.extensions.code : undefined;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A live subscription: iterate it with `for await`; `return()` (or `break`) closes it at once. */
+export interface Subscription<Value> extends AsyncIterableIterator<Value, undefined, undefined> {
+  [Symbol.asyncIterator](): Subscription<Value>;
+  return(): Promise<IteratorReturnResult<undefined>>;
+}
 
 /** A page of a connection, as the SDK's list methods return it. */
 export interface Connection<Node> {
@@ -127,8 +153,7 @@ export function createClient(options: ClientOptions) {
     }
     const [first] = body.errors ?? [];
     if (first) {
-      const code = typeof first.extensions?.code === 'string' ? first.extensions.code : undefined;
-      throw errorFor(first.message, operationName, code, response.status);
+      throw errorFor(first.message, operationName, codeOf(first), response.status);
     }
     if (!body.data) throw errorFor(`the server answered ${response.status} with no data`, operationName, undefined, response.status);
     return body.data;
@@ -155,37 +180,108 @@ export function createClient(options: ClientOptions) {
       pick(await request(document, ...([variables] as VariablesArgument<Variables>)));
   }
 
-  /** Opens a subscription over Server-Sent Events; iterate it, and `return()` (or break) to close. */
-  async function* subscribe<Result>(document: Document<Result, Record<string, never>>): AsyncGenerator<Result> {
+  /**
+   * A subscription over Server-Sent Events. The stream opens on the first `next()`; `return()` (or
+   * `break`) closes it at once, even while a `next()` is still waiting for an event.
+   */
+  function subscribe<Result, Value>(document: Document<Result, Record<string, never>>, pick: (result: Result) => Value): Subscription<Value> {
     const source = document.toString();
     const operationName = operationNameOf(source);
     const controller = new AbortController();
-    let response: Response;
-    try {
-      response = await fetchImpl(options.url, {
-        method: 'POST',
-        headers: headers('text/event-stream'),
-        body: JSON.stringify({ query: source, variables: {}, operationName }),
-        signal: controller.signal,
-      });
-    } catch (error) {
-      throw new NetworkError(error instanceof Error ? error.message : String(error), operationName);
-    }
-    if (!response.ok || !response.body) {
-      throw errorFor(`the server answered ${response.status} to a subscription`, operationName, undefined, response.status);
-    }
-    try {
-      for await (const event of readEvents(response.body)) {
-        if (event.event === 'complete') return;
-        const payload = JSON.parse(event.data) as GraphQLResponse<Result>;
-        const [first] = payload.errors ?? [];
-        if (first) {
-          throw errorFor(first.message, operationName, typeof first.extensions?.code === 'string' ? first.extensions.code : undefined);
-        }
-        if (payload.data) yield payload.data;
+    let closed = false;
+    let waiting = false;
+
+    async function* values(): AsyncGenerator<Value, undefined, undefined> {
+      let response: Response;
+      try {
+        response = await fetchImpl(options.url, {
+          method: 'POST',
+          headers: headers('text/event-stream'),
+          body: JSON.stringify({ query: source, variables: {}, operationName }),
+          signal: controller.signal,
+        });
+      } catch (error) {
+        throw new NetworkError(error instanceof Error ? error.message : String(error), operationName);
       }
-    } finally {
-      controller.abort();
+      const refused = `the server answered ${response.status} to a subscription`;
+      if (!response.body || !response.headers.get('content-type')?.includes('text/event-stream')) {
+        // Not a stream: a GraphQL error in JSON, or no GraphQL at all.
+        const body = (await response.json().catch(() => undefined)) as GraphQLResponse<Result> | undefined;
+        const [first] = body?.errors ?? [];
+        throw errorFor(first?.message ?? `${refused} without an event stream`, operationName, first && codeOf(first), response.status);
+      }
+      try {
+        // A refused subscription (no token, a revoked one...) still streams its error as an event.
+        for await (const event of readEvents(response.body)) {
+          if (event.event === 'complete') break;
+          const payload = JSON.parse(event.data) as GraphQLResponse<Result>;
+          const [first] = payload.errors ?? [];
+          if (first) throw errorFor(first.message, operationName, codeOf(first), response.status);
+          if (payload.data) yield pick(payload.data);
+        }
+        if (!response.ok) throw errorFor(refused, operationName, undefined, response.status);
+      } finally {
+        controller.abort();
+      }
+      return undefined;
+    }
+
+    const iterator = values();
+    const finished: IteratorReturnResult<undefined> = { done: true, value: undefined };
+    const subscription: Subscription<Value> = {
+      [Symbol.asyncIterator]: () => subscription,
+      async next() {
+        if (closed) return finished;
+        waiting = true;
+        try {
+          const result = await iterator.next();
+          if (result.done) closed = true;
+          return result;
+        } catch (error) {
+          // Closed while waiting: the aborted read is how the stream ends, not a failure.
+          if (closed) return finished;
+          closed = true;
+          throw error;
+        } finally {
+          waiting = false;
+        }
+      },
+      async return() {
+        if (closed) return finished;
+        closed = true;
+        // A waiting next() holds the generator: abort its read, and that next() ends with done.
+        // Otherwise finish the generator, which releases the body and aborts the request.
+        if (waiting) controller.abort();
+        else await iterator.return(undefined);
+        return finished;
+      },
+    };
+    return subscription;
+  }
+
+  type PageVariables = { first?: number | null; after?: string | null };
+  /**
+   * Every node of a list, page by page: `for await (const user of client.paginate(client.users, { first: 100 }))`.
+   * Lists that need variables (a group's members) need them here too.
+   */
+  function paginate<Variables extends PageVariables, Node>(
+    method: (variables?: Variables) => Promise<Connection<Node>>,
+    variables?: Variables,
+  ): AsyncGenerator<Node>;
+  function paginate<Variables extends PageVariables, Node>(
+    method: (variables: Variables) => Promise<Connection<Node>>,
+    variables: Variables,
+  ): AsyncGenerator<Node>;
+  async function* paginate<Variables extends PageVariables, Node>(
+    method: (variables: Variables) => Promise<Connection<Node>>,
+    variables?: Variables,
+  ): AsyncGenerator<Node> {
+    let after: string | null | undefined = variables?.after;
+    for (;;) {
+      const page = await method({ ...(variables as Variables), after });
+      for (const edge of page.edges) yield edge.node;
+      if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return;
+      after = page.pageInfo.endCursor;
     }
   }
 
@@ -207,6 +303,15 @@ export function createClient(options: ClientOptions) {
     verifyDomain: mutate(VerifyDomainDocument, 'verifyDomain'),
     removeDomain: mutate(RemoveDomainDocument, 'removeDomain'),
     setLowBalanceThreshold: mutate(SetLowBalanceThresholdDocument, 'setLowBalanceThreshold'),
+    createGroup: mutate(CreateGroupDocument, 'createGroup'),
+    updateGroup: mutate(UpdateGroupDocument, 'updateGroup'),
+    deleteGroup: mutate(DeleteGroupDocument, 'deleteGroup'),
+    addGroupMembers: mutate(AddGroupMembersDocument, 'addGroupMembers'),
+    removeGroupMembers: mutate(RemoveGroupMembersDocument, 'removeGroupMembers'),
+    createResource: mutate(CreateResourceDocument, 'createResource'),
+    deleteResource: mutate(DeleteResourceDocument, 'deleteResource'),
+    shareResource: mutate(ShareResourceDocument, 'shareResource'),
+    unshareResource: mutate(UnshareResourceDocument, 'unshareResource'),
 
     /**
      * Adds money to the deposit. Without an idempotency key one is generated; network failures
@@ -225,28 +330,27 @@ export function createClient(options: ClientOptions) {
     domains: list(DomainsDocument, (result) => requireAccount(result.viewer).domains),
     ledger: list(LedgerDocument, (result) => requireAccount(result.viewer).ledger),
     auditLog: list(AuditLogDocument, (result) => requireAccount(result.viewer).auditLog),
-
-    /** Every node of a list, page by page: `for await (const user of client.paginate(client.users, { first: 100 }))`. */
-    async *paginate<Variables extends { first?: number | null; after?: string | null }, Node>(
-      method: (variables?: Variables) => Promise<Connection<Node>>,
-      variables?: Variables,
-    ): AsyncGenerator<Node> {
-      let after: string | null | undefined = variables?.after;
-      for (;;) {
-        const page = await method({ ...(variables as Variables), after });
-        for (const edge of page.edges) yield edge.node;
-        if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return;
-        after = page.pageInfo.endCursor;
-      }
+    groups: list(GroupsDocument, (result) => requireAccount(result.viewer).groups),
+    resources: list(ResourcesDocument, (result) => requireAccount(result.viewer).resources),
+    /** The members of a group with their roles; `NotFoundError` when the group is not yours. */
+    groupMembers: list(GroupMembersDocument, (result) => {
+      if (result.node?.__typename !== 'Group') throw new NotFoundError('no group with this ID in your master account', 'GroupMembers', 'NOT_FOUND');
+      return result.node.members;
+    }),
+    /** What a user can open and how: the strongest permission any of their groups (or ownership) gives. */
+    async access(userId: string) {
+      const { node } = await request(UserAccessDocument, { userId });
+      if (node?.__typename !== 'User') throw new NotFoundError('no user with this ID in your master account', 'UserAccess', 'NOT_FOUND');
+      return node.access;
     },
 
+    paginate,
+
     subscribe: {
-      ledgerEntryAdded: async function* () {
-        for await (const result of subscribe(LedgerEntryAddedDocument)) yield result.ledgerEntryAdded;
-      },
-      lowBalance: async function* () {
-        for await (const result of subscribe(LowBalanceDocument)) yield result.lowBalance;
-      },
+      /** Each new ledger entry of the master account (owner and administrators). */
+      ledgerEntryAdded: () => subscribe(LedgerEntryAddedDocument, (result) => result.ledgerEntryAdded),
+      /** Each time a charge takes the balance below the low-balance threshold. */
+      lowBalance: () => subscribe(LowBalanceDocument, (result) => result.lowBalance),
     },
   };
   return client;
@@ -258,4 +362,12 @@ function requireAccount<Account>(viewer: { masterAccount: Account } | null | und
 }
 
 export type MailadminClient = ReturnType<typeof createClient>;
-export type { UsersQueryVariables, DomainsQueryVariables, LedgerQueryVariables, AuditLogQueryVariables };
+export type {
+  UsersQueryVariables,
+  DomainsQueryVariables,
+  LedgerQueryVariables,
+  AuditLogQueryVariables,
+  GroupsQueryVariables,
+  GroupMembersQueryVariables,
+  ResourcesQueryVariables,
+};

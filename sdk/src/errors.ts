@@ -21,6 +21,9 @@ export class UnauthenticatedError extends MailadminError {}
 /** The token lacks the scope or the role for this operation (`FORBIDDEN`, `UPGRADE_REQUIRED`). */
 export class ForbiddenError extends MailadminError {}
 
+/** A lookup by ID (a group's members, a user's access) found nothing of your master account. */
+export class NotFoundError extends MailadminError {}
+
 /** The server could not be reached, or the connection broke before an answer. */
 export class NetworkError extends MailadminError {}
 

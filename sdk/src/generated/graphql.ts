@@ -33,6 +33,16 @@ export type AddDomainInput = {
   name: string;
 };
 
+/** Users to add to a group. */
+export type AddGroupMembersInput = {
+  /** The group. */
+  groupId: string | number;
+  /** The role to give. Left out, new members get MEMBER and members already in keep theirs. */
+  role?: GroupRole | null | undefined;
+  /** The users (1-1,000), people of your master account. */
+  userIds: Array<string | number>;
+};
+
 /** A new plan for one user account. */
 export type ChangePlanInput = {
   /** The new plan. */
@@ -51,6 +61,26 @@ export type CreateApiTokenInput = {
   scopes: Array<TokenScope>;
 };
 
+/** A new group. */
+export type CreateGroupInput = {
+  /** What the group is for (up to 500 characters). */
+  description?: string | null | undefined;
+  /** Users to add at once, as MEMBER; people of your master account only. */
+  memberIds?: Array<string | number> | null | undefined;
+  /** The name (1-100 characters), unique in your master account in any case. */
+  name: string;
+};
+
+/** A new shared resource. */
+export type CreateResourceInput = {
+  /** What it holds. */
+  kind: ResourceKind;
+  /** The name shown to people (1-100 characters). */
+  name: string;
+  /** The user who owns it, a person of your master account. */
+  ownerId: string | number;
+};
+
 /** A new user account on an address of your master account. */
 export type CreateUserInput = {
   /** The primary address, such as "ada@mailadmin.test"; stored lowercased. */
@@ -67,6 +97,18 @@ export type CreateUserInput = {
   plan: Plan;
   /** ADMIN or MEMBER (default MEMBER); OWNER cannot be assigned. */
   role?: UserRole | null | undefined;
+};
+
+/** The group to delete. */
+export type DeleteGroupInput = {
+  /** The group. */
+  groupId: string | number;
+};
+
+/** The shared resource to delete. */
+export type DeleteResourceInput = {
+  /** The resource. */
+  resourceId: string | number;
 };
 
 /** The user account to delete. */
@@ -114,6 +156,13 @@ export type ErrorCode =
   | 'VALIDATION'
   /** The ownership TXT record was not found in DNS (or DNS did not answer). */
   | 'VERIFICATION_FAILED';
+
+/** A member's role in a group. */
+export type GroupRole =
+  /** Is in the group and may add and remove its members, even without being an administrator. */
+  | 'MANAGER'
+  /** Is in the group and gets the access its shares give. */
+  | 'MEMBER';
 
 /** What moved the money. */
 export type LedgerEntryKind =
@@ -176,6 +225,25 @@ export type RemoveDomainInput = {
   domainId: string | number;
 };
 
+/** Users to remove from a group. */
+export type RemoveGroupMembersInput = {
+  /** The group. */
+  groupId: string | number;
+  /** The users (1-1,000); those not in the group are skipped. */
+  userIds: Array<string | number>;
+};
+
+/** What kind of data a shared resource holds. */
+export type ResourceKind =
+  /** A calendar. */
+  | 'CALENDAR'
+  /** An address book. */
+  | 'CONTACTS'
+  /** A folder of documents. */
+  | 'DOCUMENTS'
+  /** A mailbox, such as a team inbox. */
+  | 'MAILBOX';
+
 /** The API token to revoke. */
 export type RevokeApiTokenInput = {
   /** The token to revoke. */
@@ -186,6 +254,25 @@ export type RevokeApiTokenInput = {
 export type SetLowBalanceThresholdInput = {
   /** The threshold, such as "20.00"; "0.00" turns the invitations off. */
   amount: string;
+};
+
+/** What a share allows, from weakest to strongest: READ, then WRITE, then MANAGE. */
+export type SharePermission =
+  /** May do everything with it; its owner always has MANAGE. */
+  | 'MANAGE'
+  /** May open it and read its contents. */
+  | 'READ'
+  /** May also add, change and delete its contents. */
+  | 'WRITE';
+
+/** A resource, a group and what the group may do with it. */
+export type ShareResourceInput = {
+  /** The group. */
+  groupId: string | number;
+  /** What the members of the group may do. */
+  permission: SharePermission;
+  /** The resource. */
+  resourceId: string | number;
 };
 
 /** A new master account and its owner. */
@@ -210,6 +297,24 @@ export type TokenScope =
   | 'READ'
   /** Run mutations and read back what they return; looking anything else up needs READ. */
   | 'WRITE';
+
+/** A resource and the group to stop sharing it with. */
+export type UnshareResourceInput = {
+  /** The group. */
+  groupId: string | number;
+  /** The resource. */
+  resourceId: string | number;
+};
+
+/** Changes to a group; fields left out stay as they are. */
+export type UpdateGroupInput = {
+  /** A new description (up to 500 characters); an empty string removes it. */
+  description?: string | null | undefined;
+  /** The group to change. */
+  groupId: string | number;
+  /** A new name (1-100 characters), unique in your master account in any case. */
+  name?: string | null | undefined;
+};
 
 /** Changes to a user account; fields left out stay as they are. */
 export type UpdateUserInput = {
@@ -524,6 +629,181 @@ export type ErrorFieldsFragment =
   | ErrorFields_VerificationFailedError_Fragment
 ;
 
+export type GroupFieldsFragment = { id: string, name: string, description: string | null, createdAt: string };
+
+export type ResourceFieldsFragment = { id: string, kind: ResourceKind, name: string, createdAt: string, owner: { id: string, address: string }, shares: Array<{ permission: SharePermission, group: { id: string, name: string } }> };
+
+export type CreateGroupMutationVariables = Exact<{
+  input: CreateGroupInput;
+}>;
+
+
+export type CreateGroupMutation = { createGroup:
+    | { __typename: 'CreateGroupSuccess', group: { id: string, name: string, description: string | null, createdAt: string } }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'GroupNameTakenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
+   };
+
+export type UpdateGroupMutationVariables = Exact<{
+  input: UpdateGroupInput;
+}>;
+
+
+export type UpdateGroupMutation = { updateGroup:
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'GroupNameTakenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'UpdateGroupSuccess', group: { id: string, name: string, description: string | null, createdAt: string } }
+    | { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
+   };
+
+export type DeleteGroupMutationVariables = Exact<{
+  input: DeleteGroupInput;
+}>;
+
+
+export type DeleteGroupMutation = { deleteGroup:
+    | { __typename: 'DeleteGroupSuccess', deletedGroupId: string }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
+   };
+
+export type AddGroupMembersMutationVariables = Exact<{
+  input: AddGroupMembersInput;
+}>;
+
+
+export type AddGroupMembersMutation = { addGroupMembers:
+    | { __typename: 'AddGroupMembersSuccess', group: { id: string, name: string, description: string | null, createdAt: string, members: { totalCount: number } } }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
+   };
+
+export type RemoveGroupMembersMutationVariables = Exact<{
+  input: RemoveGroupMembersInput;
+}>;
+
+
+export type RemoveGroupMembersMutation = { removeGroupMembers:
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'RemoveGroupMembersSuccess', group: { id: string, name: string, description: string | null, createdAt: string, members: { totalCount: number } } }
+    | { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
+   };
+
+export type CreateResourceMutationVariables = Exact<{
+  input: CreateResourceInput;
+}>;
+
+
+export type CreateResourceMutation = { createResource:
+    | { __typename: 'CreateResourceSuccess', resource: { id: string, kind: ResourceKind, name: string, createdAt: string, owner: { id: string, address: string }, shares: Array<{ permission: SharePermission, group: { id: string, name: string } }> } }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
+   };
+
+export type DeleteResourceMutationVariables = Exact<{
+  input: DeleteResourceInput;
+}>;
+
+
+export type DeleteResourceMutation = { deleteResource:
+    | { __typename: 'DeleteResourceSuccess', deletedResourceId: string }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
+   };
+
+export type ShareResourceMutationVariables = Exact<{
+  input: ShareResourceInput;
+}>;
+
+
+export type ShareResourceMutation = { shareResource:
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'ShareResourceSuccess', share: { permission: SharePermission, group: { id: string, name: string, description: string | null, createdAt: string }, resource: { id: string, kind: ResourceKind, name: string, createdAt: string, owner: { id: string, address: string }, shares: Array<{ permission: SharePermission, group: { id: string, name: string } }> } } }
+    | { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
+   };
+
+export type UnshareResourceMutationVariables = Exact<{
+  input: UnshareResourceInput;
+}>;
+
+
+export type UnshareResourceMutation = { unshareResource:
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'UnshareResourceSuccess', resource: { id: string, kind: ResourceKind, name: string, createdAt: string, owner: { id: string, address: string }, shares: Array<{ permission: SharePermission, group: { id: string, name: string } }> } }
+    | { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
+   };
+
+export type GroupsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type GroupsQuery = { viewer: { masterAccount: { groups: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, name: string, description: string | null, createdAt: string } }> } } } | null };
+
+export type GroupMembersQueryVariables = Exact<{
+  groupId: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type GroupMembersQuery = { node:
+    | { __typename: 'Alias' }
+    | { __typename: 'ApiToken' }
+    | { __typename: 'AuditEvent' }
+    | { __typename: 'Domain' }
+    | { __typename: 'Group', members: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, role: GroupRole, addedAt: string, node: { id: string, address: string, displayName: string } }> } }
+    | { __typename: 'LedgerEntry' }
+    | { __typename: 'MasterAccount' }
+    | { __typename: 'SharedResource' }
+    | { __typename: 'User' }
+   | null };
+
+export type ResourcesQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ResourcesQuery = { viewer: { masterAccount: { resources: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, kind: ResourceKind, name: string, createdAt: string, owner: { id: string, address: string }, shares: Array<{ permission: SharePermission, group: { id: string, name: string } }> } }> } } } | null };
+
+export type UserAccessQueryVariables = Exact<{
+  userId: string | number;
+}>;
+
+
+export type UserAccessQuery = { node:
+    | { __typename: 'Alias' }
+    | { __typename: 'ApiToken' }
+    | { __typename: 'AuditEvent' }
+    | { __typename: 'Domain' }
+    | { __typename: 'Group' }
+    | { __typename: 'LedgerEntry' }
+    | { __typename: 'MasterAccount' }
+    | { __typename: 'SharedResource' }
+    | { __typename: 'User', access: Array<{ permission: SharePermission, resource: { id: string, kind: ResourceKind, name: string } }> }
+   | null };
+
 export type CreateUserMutationVariables = Exact<{
   input: CreateUserInput;
 }>;
@@ -791,6 +1071,33 @@ export const ErrorFieldsFragmentDoc = new TypedDocumentString(`
   minorUnits
   currency
 }`, {"fragmentName":"ErrorFields"}) as unknown as TypedDocumentString<ErrorFieldsFragment, unknown>;
+export const GroupFieldsFragmentDoc = new TypedDocumentString(`
+    fragment GroupFields on Group {
+  id
+  name
+  description
+  createdAt
+}
+    `, {"fragmentName":"GroupFields"}) as unknown as TypedDocumentString<GroupFieldsFragment, unknown>;
+export const ResourceFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ResourceFields on SharedResource {
+  id
+  kind
+  name
+  createdAt
+  owner {
+    id
+    address
+  }
+  shares {
+    permission
+    group {
+      id
+      name
+    }
+  }
+}
+    `, {"fragmentName":"ResourceFields"}) as unknown as TypedDocumentString<ResourceFieldsFragment, unknown>;
 export const SignUpDocument = new TypedDocumentString(`
     mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) {
@@ -1563,6 +1870,566 @@ fragment PageInfoFields on PageInfo {
   startCursor
   endCursor
 }`) as unknown as TypedDocumentString<DomainsQuery, DomainsQueryVariables>;
+export const CreateGroupDocument = new TypedDocumentString(`
+    mutation CreateGroup($input: CreateGroupInput!) {
+  createGroup(input: $input) {
+    __typename
+    ... on CreateGroupSuccess {
+      group {
+        ...GroupFields
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}
+fragment GroupFields on Group {
+  id
+  name
+  description
+  createdAt
+}`) as unknown as TypedDocumentString<CreateGroupMutation, CreateGroupMutationVariables>;
+export const UpdateGroupDocument = new TypedDocumentString(`
+    mutation UpdateGroup($input: UpdateGroupInput!) {
+  updateGroup(input: $input) {
+    __typename
+    ... on UpdateGroupSuccess {
+      group {
+        ...GroupFields
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}
+fragment GroupFields on Group {
+  id
+  name
+  description
+  createdAt
+}`) as unknown as TypedDocumentString<UpdateGroupMutation, UpdateGroupMutationVariables>;
+export const DeleteGroupDocument = new TypedDocumentString(`
+    mutation DeleteGroup($input: DeleteGroupInput!) {
+  deleteGroup(input: $input) {
+    __typename
+    ... on DeleteGroupSuccess {
+      deletedGroupId
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}`) as unknown as TypedDocumentString<DeleteGroupMutation, DeleteGroupMutationVariables>;
+export const AddGroupMembersDocument = new TypedDocumentString(`
+    mutation AddGroupMembers($input: AddGroupMembersInput!) {
+  addGroupMembers(input: $input) {
+    __typename
+    ... on AddGroupMembersSuccess {
+      group {
+        ...GroupFields
+        members(first: 100) {
+          totalCount
+        }
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}
+fragment GroupFields on Group {
+  id
+  name
+  description
+  createdAt
+}`) as unknown as TypedDocumentString<AddGroupMembersMutation, AddGroupMembersMutationVariables>;
+export const RemoveGroupMembersDocument = new TypedDocumentString(`
+    mutation RemoveGroupMembers($input: RemoveGroupMembersInput!) {
+  removeGroupMembers(input: $input) {
+    __typename
+    ... on RemoveGroupMembersSuccess {
+      group {
+        ...GroupFields
+        members(first: 100) {
+          totalCount
+        }
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}
+fragment GroupFields on Group {
+  id
+  name
+  description
+  createdAt
+}`) as unknown as TypedDocumentString<RemoveGroupMembersMutation, RemoveGroupMembersMutationVariables>;
+export const CreateResourceDocument = new TypedDocumentString(`
+    mutation CreateResource($input: CreateResourceInput!) {
+  createResource(input: $input) {
+    __typename
+    ... on CreateResourceSuccess {
+      resource {
+        ...ResourceFields
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}
+fragment ResourceFields on SharedResource {
+  id
+  kind
+  name
+  createdAt
+  owner {
+    id
+    address
+  }
+  shares {
+    permission
+    group {
+      id
+      name
+    }
+  }
+}`) as unknown as TypedDocumentString<CreateResourceMutation, CreateResourceMutationVariables>;
+export const DeleteResourceDocument = new TypedDocumentString(`
+    mutation DeleteResource($input: DeleteResourceInput!) {
+  deleteResource(input: $input) {
+    __typename
+    ... on DeleteResourceSuccess {
+      deletedResourceId
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}`) as unknown as TypedDocumentString<DeleteResourceMutation, DeleteResourceMutationVariables>;
+export const ShareResourceDocument = new TypedDocumentString(`
+    mutation ShareResource($input: ShareResourceInput!) {
+  shareResource(input: $input) {
+    __typename
+    ... on ShareResourceSuccess {
+      share {
+        permission
+        group {
+          ...GroupFields
+        }
+        resource {
+          ...ResourceFields
+        }
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}
+fragment GroupFields on Group {
+  id
+  name
+  description
+  createdAt
+}
+fragment ResourceFields on SharedResource {
+  id
+  kind
+  name
+  createdAt
+  owner {
+    id
+    address
+  }
+  shares {
+    permission
+    group {
+      id
+      name
+    }
+  }
+}`) as unknown as TypedDocumentString<ShareResourceMutation, ShareResourceMutationVariables>;
+export const UnshareResourceDocument = new TypedDocumentString(`
+    mutation UnshareResource($input: UnshareResourceInput!) {
+  unshareResource(input: $input) {
+    __typename
+    ... on UnshareResourceSuccess {
+      resource {
+        ...ResourceFields
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}
+fragment ResourceFields on SharedResource {
+  id
+  kind
+  name
+  createdAt
+  owner {
+    id
+    address
+  }
+  shares {
+    permission
+    group {
+      id
+      name
+    }
+  }
+}`) as unknown as TypedDocumentString<UnshareResourceMutation, UnshareResourceMutationVariables>;
+export const GroupsDocument = new TypedDocumentString(`
+    query Groups($first: Int, $after: String) {
+  viewer {
+    masterAccount {
+      groups(first: $first, after: $after) {
+        totalCount
+        pageInfo {
+          ...PageInfoFields
+        }
+        edges {
+          cursor
+          node {
+            ...GroupFields
+          }
+        }
+      }
+    }
+  }
+}
+    fragment PageInfoFields on PageInfo {
+  hasNextPage
+  hasPreviousPage
+  startCursor
+  endCursor
+}
+fragment GroupFields on Group {
+  id
+  name
+  description
+  createdAt
+}`) as unknown as TypedDocumentString<GroupsQuery, GroupsQueryVariables>;
+export const GroupMembersDocument = new TypedDocumentString(`
+    query GroupMembers($groupId: ID!, $first: Int, $after: String) {
+  node(id: $groupId) {
+    __typename
+    ... on Group {
+      members(first: $first, after: $after) {
+        totalCount
+        pageInfo {
+          ...PageInfoFields
+        }
+        edges {
+          cursor
+          role
+          addedAt
+          node {
+            id
+            address
+            displayName
+          }
+        }
+      }
+    }
+  }
+}
+    fragment PageInfoFields on PageInfo {
+  hasNextPage
+  hasPreviousPage
+  startCursor
+  endCursor
+}`) as unknown as TypedDocumentString<GroupMembersQuery, GroupMembersQueryVariables>;
+export const ResourcesDocument = new TypedDocumentString(`
+    query Resources($first: Int, $after: String) {
+  viewer {
+    masterAccount {
+      resources(first: $first, after: $after) {
+        totalCount
+        pageInfo {
+          ...PageInfoFields
+        }
+        edges {
+          cursor
+          node {
+            ...ResourceFields
+          }
+        }
+      }
+    }
+  }
+}
+    fragment PageInfoFields on PageInfo {
+  hasNextPage
+  hasPreviousPage
+  startCursor
+  endCursor
+}
+fragment ResourceFields on SharedResource {
+  id
+  kind
+  name
+  createdAt
+  owner {
+    id
+    address
+  }
+  shares {
+    permission
+    group {
+      id
+      name
+    }
+  }
+}`) as unknown as TypedDocumentString<ResourcesQuery, ResourcesQueryVariables>;
+export const UserAccessDocument = new TypedDocumentString(`
+    query UserAccess($userId: ID!) {
+  node(id: $userId) {
+    __typename
+    ... on User {
+      access {
+        permission
+        resource {
+          id
+          kind
+          name
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UserAccessQuery, UserAccessQueryVariables>;
 export const CreateUserDocument = new TypedDocumentString(`
     mutation CreateUser($input: CreateUserInput!) {
   createUser(input: $input) {
