@@ -1,5 +1,5 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import {
   type Plan,
 } from '../sdk/src/index.js';
 import { startDnsServer } from './dns-server.js';
+import { buildSdk } from './sdk-build.js';
 import { MAIL_DOMAIN, PASSWORD, unique } from './harness.js';
 import { startServer } from './process.js';
 
@@ -522,38 +523,6 @@ describe('request() with a custom document', () => {
     await expect(tenant.client.request(invalid)).rejects.toMatchObject({ operationName: 'Invalid', message: expect.stringContaining('nope') });
   });
 });
-
-/**
- * Builds sdk/dist unless it is already newer than every source file. sdk-types.test.ts needs it
- * too and runs at the same time, so a lock directory makes one build while the other waits.
- */
-async function buildSdk(): Promise<void> {
-  const lock = join(tmpdir(), 'mailadmin-sdk-build.lock');
-  const started = Date.now();
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() - started > 60_000) rmSync(lock, { recursive: true, force: true });
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  try {
-    const src = join(root, 'sdk', 'src');
-    const fresh = readdirSync(src, { recursive: true, encoding: 'utf8' })
-      .filter((file) => file.endsWith('.ts'))
-      .every((file) => {
-        const built = join(root, 'sdk', 'dist', file.replace(/\.ts$/, '.js'));
-        const types = built.replace(/\.js$/, '.d.ts');
-        const changed = statSync(join(src, file)).mtimeMs;
-        return existsSync(built) && existsSync(types) && statSync(built).mtimeMs >= changed && statSync(types).mtimeMs >= changed;
-      });
-    if (!fresh) execFileSync('npm', ['run', 'build', '--workspace', 'sdk'], { cwd: root, stdio: 'pipe' });
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
 
 function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -1,16 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { asc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import {
-  addresses,
-  apiTokens,
-  auditEvents,
-  domains,
-  ledgerEntries,
-  masterAccounts,
-  users,
-} from '../server/db/tables.js';
-import { decodeId, items, MAIL_DOMAIN, PASSWORD, startApp, text, unique, type Loose, type Tenant } from './harness.js';
+import { items, MAIL_DOMAIN, PASSWORD, startApp, text, unique, type Loose, type Tenant } from './harness.js';
+import { tenantRows } from './tenant-rows.js';
 
 const app = await startApp();
 const db = app.database.db;
@@ -135,25 +126,6 @@ async function mutate(token: string, name: MutationName, input: Input): Promise<
   return result.data[name];
 }
 
-/**
- * Every row of a master account, as the database holds it; a token's `last_used_at` is left out,
- * because merely using a token may refresh it.
- */
-async function tenantRows(masterAccountGlobalId: string): Promise<Record<string, unknown[]>> {
-  const id = decodeId(masterAccountGlobalId);
-  return {
-    masterAccounts: await db.select().from(masterAccounts).where(eq(masterAccounts.id, id)),
-    users: await db.select().from(users).where(eq(users.masterAccountId, id)).orderBy(asc(users.id)),
-    addresses: await db.select().from(addresses).where(eq(addresses.masterAccountId, id)).orderBy(asc(addresses.id)),
-    apiTokens: (await db.select().from(apiTokens).where(eq(apiTokens.masterAccountId, id)).orderBy(asc(apiTokens.id))).map(
-      (row) => ({ ...row, lastUsedAt: null }),
-    ),
-    auditEvents: await db.select().from(auditEvents).where(eq(auditEvents.masterAccountId, id)).orderBy(asc(auditEvents.seq)),
-    domains: await db.select().from(domains).where(eq(domains.masterAccountId, id)).orderBy(asc(domains.id)),
-    ledgerEntries: await db.select().from(ledgerEntries).where(eq(ledgerEntries.masterAccountId, id)).orderBy(asc(ledgerEntries.seq)),
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading by ID
 // ---------------------------------------------------------------------------------------------
@@ -220,9 +192,9 @@ describe('node and nodes across tenants', () => {
 describe('mutations across tenants', () => {
   it("answer NotFoundError to B for A's user and token IDs, as for IDs that never existed, and change nothing of A", async () => {
     const w = await world();
-    const rowsBefore = await tenantRows(w.a.masterAccountId);
+    const rowsBefore = await tenantRows(db, w.a.masterAccountId);
     const viewBefore = await accountView(w.a.token);
-    const bRowsBefore = await tenantRows(w.b.masterAccountId);
+    const bRowsBefore = await tenantRows(db, w.b.masterAccountId);
 
     const userAttempts: [MutationName, (userId: string) => Input][] = [
       ['updateUser', (userId) => ({ userId, displayName: 'Hijacked' })],
@@ -249,7 +221,7 @@ describe('mutations across tenants', () => {
     expect(await mutate(w.b.token, 'revokeApiToken', { apiTokenId: w.aToken.id })).toEqual(absentToken);
 
     // A is exactly as it was, in the database and as A sees it.
-    expect(await tenantRows(w.a.masterAccountId)).toEqual(rowsBefore);
+    expect(await tenantRows(db, w.a.masterAccountId)).toEqual(rowsBefore);
     expect(await accountView(w.a.token)).toEqual(viewBefore);
     // A's token still works, and A's member can still sign in with the old password.
     const viaToken = await app.gql(WHO_AM_I, {}, w.aToken.token);
@@ -257,12 +229,12 @@ describe('mutations across tenants', () => {
     expect(viaToken.data.viewer.user.id).toBe(w.a.ownerId);
     expect((await app.logIn(w.aMember.address, PASSWORD)).startsWith('mas_')).toBe(true);
     // And B's failed attempts wrote nothing to B either.
-    expect(await tenantRows(w.b.masterAccountId)).toEqual(bRowsBefore);
+    expect(await tenantRows(db, w.b.masterAccountId)).toEqual(bRowsBefore);
   });
 
   it('answers a ValidationError naming the field for an ID of the wrong type', async () => {
     const w = await world();
-    const rowsBefore = await tenantRows(w.a.masterAccountId);
+    const rowsBefore = await tenantRows(db, w.a.masterAccountId);
 
     const attempts: [MutationName, Input, string][] = [
       ['updateUser', { userId: w.a.masterAccountId, displayName: 'Wrong type' }, 'userId'],
@@ -280,7 +252,7 @@ describe('mutations across tenants', () => {
         });
       }
     }
-    expect(await tenantRows(w.a.masterAccountId)).toEqual(rowsBefore);
+    expect(await tenantRows(db, w.a.masterAccountId)).toEqual(rowsBefore);
   });
 });
 

@@ -1,21 +1,9 @@
 import { createHash } from 'node:crypto';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import {
-  addresses,
-  apiTokens,
-  auditEvents,
-  domains,
-  groupMembers,
-  groups,
-  ledgerEntries,
-  lowBalanceNotices,
-  masterAccounts,
-  resourceShares,
-  sharedResources,
-  users,
-} from '../server/db/tables.js';
+import { apiTokens, auditEvents } from '../server/db/tables.js';
 import { decodeId, items, MAIL_DOMAIN, PASSWORD, startApp, text, unique, type Loose, type Tenant } from './harness.js';
+import { tenantRows } from './tenant-rows.js';
 
 const app = await startApp();
 const db = app.database.db;
@@ -143,47 +131,6 @@ async function succeed(token: string, query: string, field: string, input: Input
   const payload = result.data[field];
   expect(payload.__typename, JSON.stringify(payload)).toBe(typename);
   return payload;
-}
-
-/**
- * Every row of a master account in every table, as the database holds it. Only a token's
- * `last_used_at` is left out: using a token (even for a refused request) may refresh it.
- */
-async function tenantRows(masterAccountGlobalId: string): Promise<Record<string, unknown[]>> {
-  const id = decodeId(masterAccountGlobalId);
-  return {
-    masterAccounts: await db.select().from(masterAccounts).where(eq(masterAccounts.id, id)),
-    users: await db.select().from(users).where(eq(users.masterAccountId, id)).orderBy(asc(users.id)),
-    addresses: await db.select().from(addresses).where(eq(addresses.masterAccountId, id)).orderBy(asc(addresses.id)),
-    apiTokens: (await db.select().from(apiTokens).where(eq(apiTokens.masterAccountId, id)).orderBy(asc(apiTokens.id))).map(
-      (row) => ({ ...row, lastUsedAt: null }),
-    ),
-    auditEvents: await db.select().from(auditEvents).where(eq(auditEvents.masterAccountId, id)).orderBy(asc(auditEvents.seq)),
-    domains: await db.select().from(domains).where(eq(domains.masterAccountId, id)).orderBy(asc(domains.id)),
-    ledgerEntries: await db.select().from(ledgerEntries).where(eq(ledgerEntries.masterAccountId, id)).orderBy(asc(ledgerEntries.seq)),
-    lowBalanceNotices: await db
-      .select()
-      .from(lowBalanceNotices)
-      .where(eq(lowBalanceNotices.masterAccountId, id))
-      .orderBy(asc(lowBalanceNotices.id)),
-    groups: await db.select().from(groups).where(eq(groups.masterAccountId, id)).orderBy(asc(groups.id)),
-    groupMembers: await db
-      .select()
-      .from(groupMembers)
-      .where(inArray(groupMembers.groupId, db.select({ id: groups.id }).from(groups).where(eq(groups.masterAccountId, id))))
-      .orderBy(asc(groupMembers.groupId), asc(groupMembers.userId)),
-    sharedResources: await db.select().from(sharedResources).where(eq(sharedResources.masterAccountId, id)).orderBy(asc(sharedResources.id)),
-    resourceShares: await db
-      .select()
-      .from(resourceShares)
-      .where(
-        inArray(
-          resourceShares.resourceId,
-          db.select({ id: sharedResources.id }).from(sharedResources).where(eq(sharedResources.masterAccountId, id)),
-        ),
-      )
-      .orderBy(asc(resourceShares.resourceId), asc(resourceShares.groupId)),
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -349,7 +296,7 @@ describe('createApiToken', () => {
     // A new mutation must get an input here, so it is covered too.
     expect(guarded.map((field) => text(field.name)).filter((name) => !(name in inputs))).toEqual([]);
 
-    const before = await tenantRows(tenant.masterAccountId);
+    const before = await tenantRows(db, tenant.masterAccountId);
     const codes: Record<string, unknown> = {};
     for (const field of guarded) {
       const name = text(field.name);
@@ -362,7 +309,7 @@ describe('createApiToken', () => {
       codes[name] = result.data[name] == null ? errorCode(result) : `ran: ${JSON.stringify(result.data[name])}`;
     }
     expect(codes).toEqual(Object.fromEntries(guarded.map((field) => [text(field.name), 'FORBIDDEN'])));
-    expect(await tenantRows(tenant.masterAccountId)).toEqual(before);
+    expect(await tenantRows(db, tenant.masterAccountId)).toEqual(before);
 
     // The objects the documents pointed at are still there and the other token still works.
     expect(await whoAmI(other.token)).toBe(tenant.ownerId);
@@ -372,7 +319,7 @@ describe('createApiToken', () => {
   it('refuses money operations to a token without the BILLING scope', async () => {
     const tenant = await app.signUp();
     const readWrite = await createApiToken(tenant.token, ['READ', 'WRITE']);
-    const before = await tenantRows(tenant.masterAccountId);
+    const before = await tenantRows(db, tenant.masterAccountId);
 
     const deposit = await app.gql(
       `mutation ($input: AddDepositInput!) { addDeposit(input: $input) { __typename } }`,
@@ -390,7 +337,7 @@ describe('createApiToken', () => {
       addDeposit: 'FORBIDDEN',
       setLowBalanceThreshold: 'FORBIDDEN',
     });
-    expect(await tenantRows(tenant.masterAccountId)).toEqual(before);
+    expect(await tenantRows(db, tenant.masterAccountId)).toEqual(before);
   });
 
   it('refuses queries to a token without the READ scope', async () => {
@@ -427,12 +374,12 @@ describe('createApiToken', () => {
     ['name', { name: '' }],
   ])('refuses an invalid %s with a ValidationError naming it', async (field, overrides) => {
     const tenant = await app.signUp();
-    const before = await tenantRows(tenant.masterAccountId);
+    const before = await tenantRows(db, tenant.masterAccountId);
     const payload = await createApiTokenPayload(tenant.token, { name: unique('invalid'), scopes: ['READ'], ...overrides });
     expect(payload.__typename).toBe('ValidationError');
     expect(payload.code).toBe('VALIDATION');
     expect(payload.field).toBe(field);
-    expect(await tenantRows(tenant.masterAccountId)).toEqual(before);
+    expect(await tenantRows(db, tenant.masterAccountId)).toEqual(before);
   });
 
   it('stops working once it has expired', async () => {
