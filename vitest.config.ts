@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: {
@@ -8,6 +8,8 @@ export default defineConfig({
   },
   test: {
     include: ['tests/**/*.test.ts'],
+    // The browser tests need chromium, which a fresh machine may lack: `npm run test:browser`.
+    exclude: [...configDefaults.exclude, 'tests/browser/**'],
     globalSetup: ['tests/global-setup.ts'],
     // Each file starts its own in-memory PGlite (or shares the migrated PostgreSQL), and tenants
     // are fresh per test, so files run in parallel without truncating anything.

@@ -15,23 +15,49 @@ function isNodeType(schema: GraphQLSchema, typename: string): boolean {
   return isObjectType(type) && type.getInterfaces().some((iface) => iface.name === 'Node');
 }
 
-function parseDecimal(value: unknown): string {
+function serializeDecimal(value: unknown): string {
   if (typeof value !== 'string' || !DECIMAL.test(value)) {
     throw new GraphQLError('Decimal must be a string of digits with an optional fraction, such as "12.50".');
   }
   return value;
 }
 
+/**
+ * Input only has to be a string: whether it is a valid amount for the field it goes to (cents,
+ * range) is the field's rule, reported as a ValidationError naming that field.
+ */
+function parseDecimal(value: unknown): string {
+  if (typeof value !== 'string') throw new GraphQLError('Decimal must be written as a string, such as "12.50".');
+  return value;
+}
+
 /** Exact decimal numbers as strings ("2.50"): money never travels as a binary float. */
 const DecimalScalar = new GraphQLScalarType<string, string>({
   name: 'Decimal',
-  description: 'An exact decimal number written as a string, such as "2.50". Money amounts use it so no precision is lost to floating point.',
-  serialize: (value) => parseDecimal(value),
+  description:
+    'An exact decimal number written as a string, such as "2.50". Money amounts use it so no precision is lost to floating point; an amount that is not a valid decimal is a ValidationError naming its field.',
+  serialize: serializeDecimal,
   parseValue: parseDecimal,
   parseLiteral: (ast) => {
     if (ast.kind !== Kind.STRING) throw new GraphQLError('Decimal must be written as a string, such as "12.50".');
-    return parseDecimal(ast.value);
+    return ast.value;
   },
+});
+
+/** Years outside 1-9999 have no ISO 8601 form PostgreSQL and clients agree on. */
+function inYearRange(value: Date): Date {
+  const year = value.getUTCFullYear();
+  if (year < 1 || year > 9999) throw new GraphQLError('DateTime must be between the years 0001 and 9999.');
+  return value;
+}
+
+/** graphql-scalars' RFC 3339 parsing, limited to the years a timestamp column holds. */
+const DateTimeScalar = new GraphQLScalarType<Date, Date>({
+  name: 'DateTime',
+  description: 'An instant in ISO 8601 form, always in UTC, such as "2026-11-28T19:13:09.000Z", between the years 0001 and 9999.',
+  serialize: (value) => DateTimeResolver.serialize(value),
+  parseValue: (value) => inYearRange(DateTimeResolver.parseValue(value)),
+  parseLiteral: (ast, variables) => inYearRange(DateTimeResolver.parseLiteral(ast, variables)),
 });
 
 export const builder = new SchemaBuilder<{
@@ -127,9 +153,7 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-builder.addScalarType('DateTime', DateTimeResolver, {
-  description: 'An instant in ISO 8601 form, always in UTC, such as "2026-11-28T19:13:09.000Z".',
-});
+builder.addScalarType('DateTime', DateTimeScalar);
 builder.addScalarType('JSON', JSONResolver, { description: 'Any JSON value.' });
 builder.addScalarType('Decimal', DecimalScalar);
 

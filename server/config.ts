@@ -13,7 +13,22 @@ export interface Config {
   dnsServers: string[];
   /** How often the server runs the billing job, in milliseconds; 0 turns the timer off. */
   billingIntervalMs: number;
+  /**
+   * How many reverse proxies in front of the server append to X-Forwarded-For; 0 ignores the
+   * header, which any client can write, and takes the address of the TCP peer.
+   */
+  trustProxy: number;
+  /** How long a new database connection may take before the request waiting for it fails, in ms. */
+  dbConnectTimeoutMs: number;
+  /**
+   * The longest a single SQL statement may run (PostgreSQL's `statement_timeout`), in ms; 0 means
+   * no limit. Not applied on PGlite, which cannot interrupt a running statement.
+   */
+  dbStatementTimeoutMs: number;
 }
+
+export const DEFAULT_DB_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_DB_STATEMENT_TIMEOUT_MS = 15_000;
 
 function parsePort(value: string | undefined): number {
   if (value === undefined || value === '') return 4000;
@@ -31,6 +46,25 @@ function parseInterval(value: string | undefined): number {
   return ms;
 }
 
+function parseTrustProxy(value: string | undefined): number {
+  if (value === undefined || value === '' || value === 'false') return 0;
+  if (value === 'true') return 1;
+  const hops = Number(value);
+  if (!Number.isInteger(hops) || hops < 0) {
+    throw new Error(`TRUST_PROXY must be the number of proxies in front (0, 1, 2...), true (1) or false (0), got "${value}"`);
+  }
+  return hops;
+}
+
+function parseMilliseconds(name: string, value: string | undefined, fallback: number, minimum: number): number {
+  if (value === undefined || value === '') return fallback;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < minimum) {
+    throw new Error(`${name} must be a whole number of milliseconds, at least ${minimum}, got "${value}"`);
+  }
+  return ms;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: parsePort(env.PORT),
@@ -41,6 +75,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     production: env.NODE_ENV === 'production',
     billingIntervalMs: parseInterval(env.BILLING_INTERVAL_MS),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    // A zero connect timeout would mean "wait for ever", the very hang the setting exists to end.
+    dbConnectTimeoutMs: parseMilliseconds('DB_CONNECT_TIMEOUT_MS', env.DB_CONNECT_TIMEOUT_MS, DEFAULT_DB_CONNECT_TIMEOUT_MS, 1),
+    dbStatementTimeoutMs: parseMilliseconds('DB_STATEMENT_TIMEOUT_MS', env.DB_STATEMENT_TIMEOUT_MS, DEFAULT_DB_STATEMENT_TIMEOUT_MS, 0),
     dnsServers: (env.DNS_SERVERS ?? '')
       .split(',')
       .map((server) => server.trim())

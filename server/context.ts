@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import DataLoader from 'dataloader';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Config } from './config.js';
@@ -179,6 +180,8 @@ export interface Context {
   events: Events;
   /** The instant the request started; every rule in one request sees the same "now". */
   now: Date;
+  /** The IP address the request came from (see clientAddress); null for an in-process call. */
+  client: string | null;
   viewer: Viewer | null;
   /**
    * The loaders of one master account, made on first use and kept for the request. Objects pass
@@ -197,12 +200,41 @@ export function bearerToken(authorization: string | null): string | null {
   return match?.[1] ?? null;
 }
 
+/** An address as a proxy may write it: bare, `[v6]`, `[v6]:port` or `v4:port`. */
+function bareIp(value: string): string | null {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(value);
+  const candidate = bracketed?.[1] ?? value.replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1');
+  return isIP(candidate) ? candidate : null;
+}
+
+/**
+ * The IP address of the client. X-Forwarded-For is anyone's to write, so it is read only when
+ * `trustProxy` says that many proxies stand in front: each appends the address it was reached
+ * from, so the client is the entry the outermost trusted proxy wrote, `trustProxy` from the end.
+ * Entries to its left came from the client itself and are ignored.
+ */
+export function clientAddress(request: Request, peer: string | undefined, trustProxy: number): string | null {
+  if (trustProxy > 0) {
+    const chain = (request.headers.get('x-forwarded-for') ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    const written = chain[Math.max(0, chain.length - trustProxy)];
+    const ip = written === undefined ? null : bareIp(written);
+    if (ip) return ip;
+  }
+  return peer ? bareIp(peer) : null;
+}
+
 export async function createContext(
   services: { db: Db; config: Config; dns: DnsLookup; events: Events },
   request: Request,
+  /** The TCP peer's address, when the request came over a socket. */
+  peer?: string,
 ): Promise<Context> {
   const { db } = services;
   const now = new Date();
+  const client = clientAddress(request, peer, services.config.trustProxy);
   const token = bearerToken(request.headers.get('authorization'));
   const viewer = token ? await authenticate(db, token, now) : null;
   // A token that was sent but is not valid is an error even on fields that need none, so a client
@@ -217,7 +249,7 @@ export async function createContext(
     }
     return found;
   };
-  return { ...services, now, viewer, loaders };
+  return { ...services, now, client, viewer, loaders };
 }
 
 /** Loads node()/nodes() lookups from the viewer's own master account only. */

@@ -1,21 +1,29 @@
 import { createServer } from 'node:http';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
-import { createLogger } from './logger.js';
+import { createLogger, requestContext, requestIdFrom, type RequestContext } from './logger.js';
+import { createMetrics } from './metrics.js';
 import { runBilling } from './domain/billing.js';
-import { createEvents, publishMoneyEvents } from './pubsub.js';
+import { connectEvents, publishMoneyEvents } from './pubsub.js';
 import { buildYoga } from './yoga.js';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 
-const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+const database = await openDatabase({
+  databaseUrl: config.databaseUrl,
+  dataDir: config.dataDir,
+  connectTimeoutMs: config.dbConnectTimeoutMs,
+  statementTimeoutMs: config.dbStatementTimeoutMs,
+});
 logger.info(
   { database: database.driver, ...(database.driver === 'pglite' ? { dataDir: config.dataDir } : {}) },
   'database ready, migrations applied',
 );
 
-const events = createEvents();
+// Through the database's LISTEN/NOTIFY, so subscribers on any replica hear every replica's events.
+const events = await connectEvents({ database, logger });
+const metrics = createMetrics({ poolStats: () => database.poolStats() });
 const yoga = buildYoga({ database, config, logger, events });
 
 /**
@@ -28,14 +36,20 @@ const billingTimer =
     ? setInterval(() => {
         // A run still going when the next tick comes is left to finish; the tick is skipped.
         if (billing) return;
+        const started = process.hrtime.bigint();
+        const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
         billing = runBilling(database.db, new Date())
           .then((result) => {
+            metrics.observeBilling({ seconds: seconds(), ok: true, charged: result.charged });
             publishMoneyEvents(events, result.events);
             if (result.charged + result.pastDue + result.downgradedToPending + result.downgradedUnpaid > 0) {
               logger.info({ ...result, events: undefined }, 'billing run');
             }
           })
-          .catch((error: unknown) => logger.error({ err: error }, 'billing run failed'))
+          .catch((error: unknown) => {
+            metrics.observeBilling({ seconds: seconds(), ok: false, charged: 0 });
+            logger.error({ err: error }, 'billing run failed');
+          })
           .finally(() => {
             billing = undefined;
           });
@@ -44,18 +58,46 @@ const billingTimer =
 
 const server = createServer((request, response) => {
   const started = process.hrtime.bigint();
+  const header = request.headers['x-request-id'];
+  const context: RequestContext = {
+    requestId: requestIdFrom(typeof header === 'string' ? header : undefined),
+    operationName: null,
+    graphql: false,
+    errorCodes: [],
+  };
+  // Set before Yoga writes its headers; Node merges the two.
+  response.setHeader('x-request-id', context.requestId);
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   response.once('finish', () => {
-    logger.info(
-      {
-        method: request.method,
-        path: request.url,
-        status: response.statusCode,
-        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-      },
-      'request',
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics.observeRequest({ path, status: response.statusCode, seconds, context });
+    // 'finish' may fire outside the request's async context; the log line still names the request.
+    requestContext.run(context, () =>
+      logger.info(
+        {
+          method: request.method,
+          path: request.url,
+          ...(context.graphql ? { operation: context.operationName } : {}),
+          status: response.statusCode,
+          durationMs: seconds * 1e3,
+        },
+        'request',
+      ),
     );
   });
-  void yoga.handle(request, response);
+  requestContext.run(context, () => {
+    if (path === '/metrics' && request.method === 'GET') {
+      metrics.render().then(
+        ({ contentType, body }) => response.writeHead(200, { 'content-type': contentType }).end(body),
+        (error: unknown) => {
+          logger.error({ err: error }, 'metrics could not be rendered');
+          response.writeHead(500).end();
+        },
+      );
+      return;
+    }
+    void yoga.handle(request, response);
+  });
 });
 
 server.listen(config.port, config.host, () => {
@@ -63,6 +105,9 @@ server.listen(config.port, config.host, () => {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ host: config.host, port }, `serving GraphQL and GraphiQL at http://localhost:${port}/graphql`);
 });
+
+/** How long requests in flight get to finish after SIGTERM before their connections are closed. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 let stopping = false;
 /** Stops taking connections, lets requests in flight finish, then closes the database. */
@@ -73,10 +118,15 @@ async function shutdown(signal: string) {
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
+    // Subscriptions stream until the client leaves; after the grace period they are cut, and
+    // their clients reconnect to another replica.
+    setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
   });
   clearInterval(billingTimer);
   await billing;
   await yoga.dispose();
+  // Sends the events of the last requests before the database closes.
+  await events.close();
   await database.close();
   logger.info('stopped');
   process.exit(0);

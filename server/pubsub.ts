@@ -1,17 +1,195 @@
+import { eq, sql } from 'drizzle-orm';
 import { createPubSub } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { Database } from './db/client.js';
+import { ledgerEntries, lowBalanceNotices } from './db/tables.js';
 import type { LedgerEntryRow, MoneyEvents, NoticeRow } from './domain/billing.js';
 
-/**
- * Events pushed to subscribers, by master account. In-process for now: subscribers on one
- * replica hear what happened on that replica (and what the billing timer there did).
- */
-export function createEvents() {
-  return createPubSub<{
-    ledgerEntryAdded: [masterAccountId: string, entry: LedgerEntryRow];
-    lowBalance: [masterAccountId: string, notice: NoticeRow];
-  }>();
+/** The rows each event carries to its subscribers. */
+export interface EventRows {
+  ledgerEntryAdded: LedgerEntryRow;
+  lowBalance: NoticeRow;
 }
-export type Events = ReturnType<typeof createEvents>;
+export type EventName = keyof EventRows;
+
+/** Events pushed to subscribers, by master account. */
+export interface Events {
+  /** Announces a committed change; call it only after the transaction that made `row` commits. */
+  publish<Name extends EventName>(name: Name, masterAccountId: string, row: EventRows[Name]): void;
+  /** The events of one master account, as they are published on any replica. */
+  subscribe<Name extends EventName>(name: Name, masterAccountId: string): AsyncIterable<EventRows[Name]>;
+  /** Sends what is still queued and stops listening. */
+  close(): Promise<void>;
+}
+
+/** Where subscribers of this process wait; both kinds of Events deliver through it. */
+function localPubSub() {
+  const pubsub = createPubSub<{ [Name in EventName]: [masterAccountId: string, row: EventRows[Name]] }>();
+  return {
+    publish<Name extends EventName>(name: Name, masterAccountId: string, row: EventRows[Name]): void {
+      // The union of the per-name argument lists does not narrow on a generic name; the mapped
+      // type above ties them together, so this call is the one the type allows.
+      (pubsub.publish as (name: EventName, masterAccountId: string, row: EventRows[EventName]) => void)(name, masterAccountId, row);
+    },
+    subscribe<Name extends EventName>(name: Name, masterAccountId: string): AsyncIterable<EventRows[Name]> {
+      return (pubsub.subscribe as (name: EventName, masterAccountId: string) => AsyncIterable<EventRows[Name]>)(name, masterAccountId);
+    },
+  };
+}
+
+/** Events inside this process only: what the in-process tests use (yoga.fetch, one database handle). */
+export function createEvents(): Events {
+  const local = localPubSub();
+  return { publish: local.publish, subscribe: local.subscribe, close: async () => undefined };
+}
+
+/** The NOTIFY channel every replica listens on. */
+export const EVENTS_CHANNEL = 'mailadmin_events';
+/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more (the default block size). */
+export const NOTIFY_PAYLOAD_LIMIT = 7999;
+/** pg_notify calls per statement, so a billing run's thousands of events stay within parameter limits. */
+const NOTIFY_BATCH = 500;
+
+/** Dates travel as ISO strings inside the JSON payload. */
+type Wire<Row> = { [Key in keyof Row]: Row[Key] extends Date ? string : Row[Key] extends Date | null ? string | null : Row[Key] };
+
+/**
+ * One notification: the event, its master account, and the row itself, or only its id when the
+ * row's JSON would not fit in a NOTIFY payload (the listener then loads it).
+ */
+type Payload =
+  | { event: 'ledgerEntryAdded'; masterAccountId: string; row: Wire<LedgerEntryRow> }
+  | { event: 'lowBalance'; masterAccountId: string; row: Wire<NoticeRow> }
+  | { event: EventName; masterAccountId: string; id: string };
+
+function encode<Name extends EventName>(name: Name, masterAccountId: string, row: EventRows[Name], limit: number): string {
+  const inline = JSON.stringify({ event: name, masterAccountId, row });
+  if (Buffer.byteLength(inline, 'utf8') <= limit) return inline;
+  return JSON.stringify({ event: name, masterAccountId, id: row.id });
+}
+
+const instant = (value: string | null): Date | null => (value === null ? null : new Date(value));
+
+function reviveEntry(row: Wire<LedgerEntryRow>): LedgerEntryRow {
+  return {
+    ...row,
+    periodStart: instant(row.periodStart),
+    periodEnd: instant(row.periodEnd),
+    createdAt: new Date(row.createdAt),
+  };
+}
+
+function reviveNotice(row: Wire<NoticeRow>): NoticeRow {
+  return { ...row, createdAt: new Date(row.createdAt) };
+}
+
+function parsePayload(text: string): Payload {
+  const value: unknown = JSON.parse(text);
+  if (typeof value !== 'object' || value === null) throw new Error('the payload is not an object');
+  const { event, masterAccountId, row, id } = value as Record<string, unknown>;
+  if (event !== 'ledgerEntryAdded' && event !== 'lowBalance') throw new Error(`unknown event ${String(event)}`);
+  if (typeof masterAccountId !== 'string') throw new Error('the payload names no master account');
+  if (typeof id === 'string') return { event, masterAccountId, id };
+  if (typeof row !== 'object' || row === null) throw new Error('the payload carries neither a row nor an id');
+  // The payload came from encode() on some replica: the row has the shape of its event.
+  return event === 'ledgerEntryAdded'
+    ? { event, masterAccountId, row: row as Wire<LedgerEntryRow> }
+    : { event, masterAccountId, row: row as Wire<NoticeRow> };
+}
+
+export interface ConnectEventsOptions {
+  database: Database;
+  logger: Logger;
+  /** Rows whose JSON is longer travel as their id; lowered by tests to take that path. */
+  payloadLimit?: number;
+}
+
+/**
+ * Events shared by every process on one database: `publish` sends a NOTIFY, and each process's
+ * LISTEN hears every notification (its own included) and hands it to its local subscribers.
+ * So every replica's subscribers hear every replica's events, in the order each replica sent them.
+ * On PostgreSQL the listener has a connection of its own and reconnects when it drops; what is
+ * published while it is away is lost to that replica's subscribers (clients re-read on reconnect).
+ * On PGlite one process owns the database and hears its own notifications.
+ */
+export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PAYLOAD_LIMIT }: ConnectEventsOptions): Promise<Events> {
+  const local = localPubSub();
+  let sending: Promise<void> = Promise.resolve();
+  let queued: string[] = [];
+  let delivering: Promise<void> = Promise.resolve();
+
+  /** Notifications are sent one statement at a time, in publish order, in batches. */
+  function flush(): void {
+    const payloads = queued;
+    queued = [];
+    sending = sending.then(async () => {
+      for (let start = 0; start < payloads.length; start += NOTIFY_BATCH) {
+        const batch = payloads.slice(start, start + NOTIFY_BATCH);
+        try {
+          // One statement is one transaction: its notifications arrive together, in this order.
+          await database.db.execute(
+            sql`select ${sql.join(
+              batch.map((payload) => sql`pg_notify(${EVENTS_CHANNEL}, ${payload})`),
+              sql`, `,
+            )}`,
+          );
+        } catch (error) {
+          logger.error({ err: error, events: batch.length }, 'events could not be sent to subscribers');
+        }
+      }
+    });
+  }
+
+  async function load(payload: Payload & { id: string }): Promise<EventRows[EventName] | undefined> {
+    if (payload.event === 'ledgerEntryAdded') {
+      const [row] = await database.db.select().from(ledgerEntries).where(eq(ledgerEntries.id, payload.id));
+      return row;
+    }
+    const [row] = await database.db.select().from(lowBalanceNotices).where(eq(lowBalanceNotices.id, payload.id));
+    return row;
+  }
+
+  async function deliver(text: string): Promise<void> {
+    const payload = parsePayload(text);
+    if ('id' in payload) {
+      const row = await load(payload);
+      // A row of another master account never reaches this one's subscribers, whatever the payload says.
+      if (row?.masterAccountId !== payload.masterAccountId) throw new Error(`${payload.event} ${payload.id} is not loadable`);
+      local.publish(payload.event, payload.masterAccountId, row);
+    } else if (payload.event === 'ledgerEntryAdded') {
+      local.publish('ledgerEntryAdded', payload.masterAccountId, reviveEntry(payload.row));
+    } else {
+      local.publish('lowBalance', payload.masterAccountId, reviveNotice(payload.row));
+    }
+  }
+
+  const unlisten = await database.listen(
+    EVENTS_CHANNEL,
+    (text) => {
+      // One at a time, so a row loaded by id does not overtake the events sent after it.
+      delivering = delivering.then(() =>
+        deliver(text).catch((error: unknown) => logger.error({ err: error }, 'an event could not be delivered')),
+      );
+    },
+    {
+      lost: (error) => logger.warn({ err: error }, 'event listener disconnected; reconnecting (events until then are missed)'),
+      restored: () => logger.info('event listener reconnected'),
+    },
+  );
+
+  return {
+    publish(name, masterAccountId, row) {
+      if (queued.length === 0) queueMicrotask(flush);
+      queued.push(encode(name, masterAccountId, row, payloadLimit));
+    },
+    subscribe: local.subscribe,
+    async close() {
+      await sending;
+      await unlisten();
+      await delivering;
+    },
+  };
+}
 
 /** Publishes what a committed money move produced. */
 export function publishMoneyEvents(events: Events, moved: MoneyEvents): void {

@@ -1,3 +1,5 @@
+import { IncomingMessage } from 'node:http';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError as maskUnexpected, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -5,8 +7,10 @@ import type { Config } from './config.js';
 import { createContext, type Context } from './context.js';
 import type { Database } from './db/client.js';
 import { createDnsLookup } from './domain/dns.js';
+import { useRequestObservation } from './metrics.js';
 import { createEvents, type Events } from './pubsub.js';
 import { AppError } from './domain/errors.js';
+import { CSRF_HEADER, MAX_REQUEST_BODY_BYTES, useQueryLimits } from './limits.js';
 import { schema } from './schema/index.js';
 
 const DEFAULT_QUERY = `# Welcome to the mailadmin API.
@@ -90,6 +94,28 @@ function useDatabaseHealth(database: Database): Plugin {
   };
 }
 
+/**
+ * A GET request whose `variables` or `extensions` parameter is not JSON is the client's mistake:
+ * yoga's parser lets the SyntaxError escape, which would be masked as a 500.
+ */
+function useMalformedParamsAreBadRequests(): Plugin {
+  return {
+    onRequestParse({ requestParser, setRequestParser }) {
+      if (!requestParser) return;
+      setRequestParser(async (request) => {
+        try {
+          return await requestParser(request);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          throw new GraphQLError('The request\'s `variables` or `extensions` parameter is not valid JSON.', {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+      });
+    },
+  };
+}
+
 export interface BuildYogaOptions {
   database: Database;
   config: Config;
@@ -105,10 +131,22 @@ export function buildYoga({ database, config, logger, events }: BuildYogaOptions
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/yoga-health',
     landingPage: false,
-    context: ({ request }) => createContext(services, request),
+    // Over a socket (main.ts) the Node request comes along and tells the peer; yoga.fetch has none.
+    context: (initial) =>
+      createContext(services, initial.request, 'req' in initial && initial.req instanceof IncomingMessage ? initial.req.socket.remoteAddress : undefined),
     maskedErrors: { maskError, isDev: false },
     logging: logger ? yogaLogger(logger) : false,
-    graphiql: { title: 'mailadmin API', defaultQuery: DEFAULT_QUERY },
-    plugins: [useDatabaseHealth(database)],
+    // GraphiQL with its scripts and styles inside the page: the default loads them from a CDN.
+    renderGraphiQL,
+    graphiql: { title: 'mailadmin API', defaultQuery: DEFAULT_QUERY, additionalHeaders: { [CSRF_HEADER]: 'graphiql' } },
+    // One operation per request: a batch would multiply every per-operation limit.
+    batching: false,
+    maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+    plugins: [
+      useRequestObservation(),
+      useDatabaseHealth(database),
+      useMalformedParamsAreBadRequests(),
+      ...useQueryLimits({ production: config.production }),
+    ],
   });
 }

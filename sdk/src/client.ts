@@ -124,6 +124,9 @@ export function createClient(options: ClientOptions) {
       accept,
       // Names the SDK in the server's logs; browsers' cross-site forms cannot send such a header.
       'x-graphql-client-name': '@mailadmin/sdk',
+      // The server's CSRF check wants it on requests a browser would not preflight; sent always, so
+      // a request never depends on its content type to pass.
+      'graphql-require-preflight': '1',
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       ...options.headers,
     };

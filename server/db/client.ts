@@ -9,6 +9,8 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { DEFAULT_DB_CONNECT_TIMEOUT_MS } from '../config.js';
+import { listenPostgres, type ListenObserver } from './listen.js';
 
 /** The database as every query sees it: the same type whichever driver is underneath. */
 export type Db = PgDatabase<PgQueryResultHKT>;
@@ -18,7 +20,22 @@ export interface Database {
   driver: 'pglite' | 'postgres';
   /** Resolves when the database answers a trivial query; used by /health. */
   ping(): Promise<void>;
+  /**
+   * Calls `onPayload` with each NOTIFY on `channel` until the returned function is called. On
+   * PostgreSQL this holds a connection of its own, outside the pool, reconnecting when it drops.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, observer: ListenObserver): Promise<() => Promise<void>>;
+  /** The connection pool's state for metrics; null on PGlite, which is one in-process connection. */
+  poolStats(): PoolStats | null;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  /** Connections open, busy or idle. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection because all are busy. */
+  waiting: number;
 }
 
 export interface OpenDatabaseOptions {
@@ -31,6 +48,13 @@ export interface OpenDatabaseOptions {
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   poolSize?: number;
+  /** PostgreSQL: how long opening a connection may take before the query waiting for it fails. */
+  connectTimeoutMs?: number;
+  /**
+   * PostgreSQL: `statement_timeout` of every pooled connection; 0 or unset means no limit. PGlite
+   * ignores it: it runs statements to the end on the caller's thread, with no timer to cancel them.
+   */
+  statementTimeoutMs?: number;
 }
 
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -44,18 +68,30 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 5_000,
+      // Without a bound, a database that accepts TCP but never answers would hang every request.
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_DB_CONNECT_TIMEOUT_MS,
+      // Sent with each connection's start-up, so every statement of the pool has the limit;
+      // pg leaves 0 out, which keeps the database's own setting (by default, no limit).
+      statement_timeout: options.statementTimeoutMs ?? 0,
     });
-    // An idle client losing its connection (a database restart) must not crash the process.
+    // A connection lost to a database restart must not crash the process. The pool reports it
+    // for idle clients; a client checked out (say, between two statements of a transaction) has
+    // no listener of the pool's and would throw, so each client gets its own. Its next statement
+    // then fails, which the request reports, and on release the pool discards it.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = drizzlePg({ client: pool, logger });
-    if (shouldMigrate) await migratePg(db, { migrationsFolder });
+    if (shouldMigrate) await migrateLocked(options.databaseUrl, options.connectTimeoutMs ?? DEFAULT_DB_CONNECT_TIMEOUT_MS);
+    const databaseUrl = options.databaseUrl;
     return {
       db,
       driver: 'postgres',
       ping: async () => {
         await pool.query('select 1');
       },
+      listen: (channel, onPayload, observer) =>
+        listenPostgres(databaseUrl, channel, `mailadmin-listen-${process.pid}`, onPayload, observer),
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       close: () => pool.end(),
     };
   }
@@ -71,8 +107,37 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     ping: async () => {
       await db.execute(sql`select 1`);
     },
+    // One process owns a PGlite database, so its own notifications are all there is to hear.
+    listen: (channel, onPayload) => client.listen(channel, onPayload),
+    poolStats: () => null,
     close: () => client.close(),
   };
+}
+
+/** Any 64-bit number no other code of this database locks with: "mailadmin" in ASCII. */
+const MIGRATION_LOCK_KEY = 0x6d61696c61646d69n;
+
+/**
+ * Runs the migrations while holding a session advisory lock on a connection of its own, so
+ * replicas starting at once apply them one after another: the first applies them, the others
+ * then find nothing pending. The lock goes with the connection if the process dies mid-way.
+ * The migrations run on that same connection, which has no statement_timeout: building an index
+ * on a large table may rightly take longer than any request should.
+ */
+async function migrateLocked(connectionString: string, connectTimeoutMs: number): Promise<void> {
+  const lock = new pg.Client({
+    connectionString,
+    application_name: `mailadmin-migrate-${process.pid}`,
+    connectionTimeoutMillis: connectTimeoutMs,
+  });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
+    await migratePg(drizzlePg({ client: lock }), { migrationsFolder });
+    await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
+  } finally {
+    await lock.end();
+  }
 }
 
 /** The SQLSTATE of a database error, looking through the wrappers drivers and Drizzle add. */

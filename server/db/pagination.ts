@@ -56,13 +56,22 @@ const ENUM_VALUES: Partial<Record<SortKey['cast'], readonly string[]>> = {
   user_role: ['OWNER', 'ADMIN', 'MEMBER'],
 };
 
+/** Only instants this API writes into cursors: ISO form, years 1-9999, read back unchanged. */
+function isCursorInstant(value: string): boolean {
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) return false;
+  const instant = new Date(time);
+  return instant.getUTCFullYear() >= 1 && instant.getUTCFullYear() <= 9999 && instant.toISOString() === value;
+}
+
 /** Whether a cursor value can be read back as its key's type, so SQL never sees a bad cast. */
 function fits(cast: SortKey['cast'], value: unknown): boolean {
   if (cast === 'bigint') return typeof value === 'number' && Number.isSafeInteger(value);
   if (typeof value !== 'string') return false;
   if (cast === 'uuid') return UUID.test(value);
-  if (cast === 'timestamptz') return /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value));
-  if (cast === 'text') return true;
+  if (cast === 'timestamptz') return isCursorInstant(value);
+  // PostgreSQL text cannot hold NUL; no stored value has one.
+  if (cast === 'text') return !value.includes('\u0000');
   return ENUM_VALUES[cast]?.includes(value) ?? false;
 }
 

@@ -3,6 +3,7 @@ import {
   bigint,
   check,
   index,
+  integer,
   jsonb,
   pgEnum,
   pgTable,
@@ -305,4 +306,24 @@ export const resourceShares = pgTable(
     createdAt: instant('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.resourceId, t.groupId] }), index('resource_shares_group_idx').on(t.groupId)],
+);
+
+export const loginThrottleScopeEnum = pgEnum('login_throttle_scope', ['ADDRESS_CLIENT', 'CLIENT', 'ADDRESS']);
+
+/**
+ * Counters of log-in attempts not (yet) proven right, shared by every replica (domain/throttle.ts
+ * explains the rules). A row whose window has ended and whose block has passed means nothing and
+ * is deleted in passing.
+ */
+export const loginThrottles = pgTable(
+  'login_throttles',
+  {
+    scope: loginThrottleScopeEnum('scope').notNull(),
+    // The address, the client (an IPv4 address or an IPv6 /64), or "<address> <client>".
+    subject: text('subject').notNull(),
+    failures: integer('failures').notNull(),
+    windowStartedAt: instant('window_started_at').notNull(),
+    blockedUntil: instant('blocked_until'),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.subject] }), index('login_throttles_window_idx').on(t.windowStartedAt)],
 );

@@ -6,6 +6,7 @@ import { recordAudit } from './audit.js';
 import { ForbiddenError, InvalidCredentialsError } from './errors.js';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from './passwords.js';
 import type { Plan } from './plans.js';
+import { countLogInAttempt, forgetLogInFailures } from './throttle.js';
 import { issueToken, sessionExpiry, type IssuedToken } from './tokens.js';
 import { requirePassword, requireText } from './validation.js';
 import { TOKEN_SCOPES, type Viewer } from './viewer.js';
@@ -60,8 +61,21 @@ export async function signUp(db: Db, mailDomain: string, input: SignUpInput, now
   });
 }
 
-export async function logIn(db: Db, input: { address: string; password: string }, now: Date): Promise<SessionResult> {
-  const address = input.address.trim().toLowerCase();
+/**
+ * Signs a person in. `client` is the IP address the attempt came from (null for an in-process
+ * call); with the address it keys the throttle of throttle.ts, which refuses attempts with
+ * RateLimitedError after repeated failures. `now` is the clock of the whole attempt, throttle
+ * included.
+ */
+export async function logIn(
+  db: Db,
+  input: { address: string; password: string },
+  now: Date,
+  client: string | null = null,
+): Promise<SessionResult> {
+  // PostgreSQL text cannot hold NUL; no address has one, so it becomes a character none has either.
+  const address = input.address.trim().toLowerCase().replaceAll('\u0000', '\ufffd');
+  const attempt = await countLogInAttempt(db, address, client, now);
   const [user] = await db
     .select({
       id: users.id,
@@ -77,6 +91,8 @@ export async function logIn(db: Db, input: { address: string; password: string }
     ? await verifyPassword(input.password, user.passwordHash)
     : await verifyAgainstDecoy(input.password);
   if (!user || !valid) throw new InvalidCredentialsError();
+  // The password is proven, so its failures are forgotten even if the account is suspended.
+  await forgetLogInFailures(db, attempt);
   if (user.status === 'SUSPENDED') {
     throw new ForbiddenError('This account is suspended; ask an administrator of your organization.');
   }

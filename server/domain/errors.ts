@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'UPGRADE_REQUIRED'
   | 'FORBIDDEN'
   | 'INVALID_CREDENTIALS'
+  | 'RATE_LIMITED'
   | 'UNAUTHENTICATED';
 
 export abstract class AppError extends Error {
@@ -184,5 +185,28 @@ export class GroupNameTakenError extends AppError {
   constructor(readonly groupName: string) {
     super(`Your master account already has a group named "${groupName}" (names are compared in any case); choose another name.`);
     this.name = 'GroupNameTakenError';
+  }
+}
+
+/**
+ * Too many log-ins failed for this address or from this client: the attempt was refused before its
+ * password was checked, so even the right password is refused until `retryAfter`.
+ */
+export class RateLimitedError extends AppError {
+  readonly code = 'RATE_LIMITED' as const;
+  /** Whole seconds from the attempt to `retryAfter`, at least 1. */
+  readonly retryAfterSeconds: number;
+  constructor(
+    readonly retryAfter: Date,
+    now: Date,
+  ) {
+    const seconds = Math.max(1, Math.ceil((retryAfter.getTime() - now.getTime()) / 1000));
+    super(`Too many failed log-ins for this address or from your network; try again in ${seconds} second(s).`);
+    this.name = 'RateLimitedError';
+    this.retryAfterSeconds = seconds;
+  }
+
+  override get extensions(): Record<string, unknown> {
+    return { code: this.code, retryAfter: this.retryAfter.toISOString(), retryAfterSeconds: this.retryAfterSeconds };
   }
 }

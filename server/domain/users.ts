@@ -364,6 +364,8 @@ export async function listUsers(db: Db, masterAccountId: string, args: PageArgs,
   if (filter?.status) conditions.push(eq(users.status, filter.status));
   if (filter?.kind) conditions.push(eq(users.kind, filter.kind));
   const search = filter?.search?.trim();
+  // PostgreSQL text cannot hold NUL, so the pattern could not even be sent.
+  if (search?.includes('\u0000')) throw new ValidationError('filter.search', 'must not contain a NUL character');
   if (search) {
     const pattern = `%${escapeLike(search.toLowerCase())}%`;
     conditions.push(or(ilike(addresses.address, pattern), ilike(users.displayName, pattern)));

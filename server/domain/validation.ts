@@ -2,6 +2,8 @@ import { ValidationError } from './errors.js';
 
 // Control characters (C0, DEL, C1) make names unreadable in the console and in mail headers.
 const CONTROL = /\p{Cc}/u;
+// A lone UTF-16 surrogate is no character at all; PostgreSQL refuses it inside jsonb (the audit log).
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** A trimmed, printable, single-line text of `min`..`max` characters. */
 export function requireText(field: string, value: string, min: number, max: number): string {
@@ -11,6 +13,7 @@ export function requireText(field: string, value: string, min: number, max: numb
   }
   if (text.length > max) throw new ValidationError(field, `must have at most ${max} characters`);
   if (CONTROL.test(text)) throw new ValidationError(field, 'must not contain control characters or line breaks');
+  if (LONE_SURROGATE.test(text)) throw new ValidationError(field, 'must be valid Unicode text');
   return text;
 }
 

@@ -6,6 +6,7 @@ import {
   DomainNotVerifiedError,
   ForbiddenError,
   InvalidCredentialsError,
+  RateLimitedError,
   ValidationError,
 } from '../domain/errors.js';
 import { TOKEN_SCOPES, type Viewer } from '../domain/viewer.js';
@@ -120,11 +121,12 @@ const LogInInput = builder.inputType('LogInInput', {
 builder.mutationField('logIn', (t) =>
   t.field({
     type: sessionFields('LogInSuccess', 'The user is signed in.'),
-    description: 'Signs a person in and returns a new 30-day session token. Needs no token.',
-    errors: { types: [InvalidCredentialsError, ForbiddenError] },
+    description:
+      'Signs a person in and returns a new 30-day session token. Needs no token. Repeated failures for one address or from one client are refused for a while with RateLimitedError.',
+    errors: { types: [InvalidCredentialsError, ForbiddenError, RateLimitedError] },
     args: { input: t.arg({ type: LogInInput, required: true, description: 'Address and password.' }) },
     resolve: async (_root, { input }, context: Context) => {
-      const session = await logIn(context.db, input, context.now);
+      const session = await logIn(context.db, input, context.now, context.client);
       const user = await context.loaders(session.masterAccountId).user.load(session.userId);
       const owner = await context.loaders(session.masterAccountId).owner.load(session.masterAccountId);
       if (!user) throw new Error(`signed-in user ${session.userId} is not loadable`);

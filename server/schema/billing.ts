@@ -112,7 +112,7 @@ const LedgerFilter = builder.inputType('LedgerFilter', {
 builder.objectFields(MasterAccountRef, (t) => ({
   balance: t.withAuth({ read: true }).field({
     type: MoneyType,
-    description: 'What is left of the deposit.',
+    description: 'What is left of the deposit. Every user of the master account may see it; the ledger behind it is for the owner and administrators.',
     resolve: async (account, _args, context) => money(await context.loaders(account.id).balance.load(account.id)),
   }),
   lowBalanceThreshold: t.field({

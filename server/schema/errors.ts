@@ -11,6 +11,7 @@ import {
   GroupNameTakenError,
   InvalidCredentialsError,
   NotFoundError,
+  RateLimitedError,
   UpgradeRequiredError,
   ValidationError,
 } from '../domain/errors.js';
@@ -34,6 +35,7 @@ export const ErrorCode = builder.enumType('ErrorCode', {
     UPGRADE_REQUIRED: { description: "The admin console needs the owner's plan to be ENTRY or PRO." },
     FORBIDDEN: { description: 'Your role does not allow this, or the object (such as the owner) is protected.' },
     INVALID_CREDENTIALS: { description: 'The address or the password is wrong.' },
+    RATE_LIMITED: { description: 'Too many log-ins failed for this address or from this client; wait until `retryAfter`.' },
   } satisfies Record<Exclude<AppError['code'], 'UNAUTHENTICATED'>, { description: string }>,
 });
 
@@ -154,6 +156,20 @@ builder.objectType(GroupNameTakenError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof GroupNameTakenError,
   fields: (t) => ({ name: t.exposeString('groupName', { description: 'The name asked for, as given (trimmed).' }) }),
+});
+
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  description:
+    'Too many log-ins failed for this address or from this client, so the attempt was refused without checking the password (even the right one); try again after `retryAfter`.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RateLimitedError,
+  fields: (t) => ({
+    retryAfter: t.expose('retryAfter', { type: 'DateTime', description: 'The earliest instant a new attempt is considered.' }),
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', {
+      description: 'The same wait in whole seconds from this attempt (at least 1), like the HTTP Retry-After header.',
+    }),
+  }),
 });
 
 /** The errors every console mutation can return, besides its own. */

@@ -150,6 +150,8 @@ export type ErrorCode =
   | 'INVALID_CREDENTIALS'
   /** No such object exists in your master account (objects of others read the same). */
   | 'NOT_FOUND'
+  /** Too many log-ins failed for this address or from this client; wait until `retryAfter`. */
+  | 'RATE_LIMITED'
   /** The admin console needs the owner's plan to be ENTRY or PRO. */
   | 'UPGRADE_REQUIRED'
   /** An input field is missing, malformed or out of range; `field` names it. */
@@ -409,6 +411,7 @@ export type LogInMutation = { logIn:
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
     | { __typename: 'LogInSuccess', token: string, viewer: { scopes: Array<TokenScope>, user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> } } }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
    };
 
 export type LogOutMutationVariables = Exact<{ [key: string]: never; }>;
@@ -605,6 +608,8 @@ type ErrorFields_InvalidCredentialsError_Fragment = { __typename: 'InvalidCreden
 
 type ErrorFields_NotFoundError_Fragment = { __typename: 'NotFoundError', code: ErrorCode, message: string };
 
+type ErrorFields_RateLimitedError_Fragment = { __typename: 'RateLimitedError', code: ErrorCode, message: string };
+
 type ErrorFields_UpgradeRequiredError_Fragment = { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string };
 
 type ErrorFields_ValidationError_Fragment = { __typename: 'ValidationError', field: string, code: ErrorCode, message: string };
@@ -624,6 +629,7 @@ export type ErrorFieldsFragment =
   | ErrorFields_InsufficientFundsError_Fragment
   | ErrorFields_InvalidCredentialsError_Fragment
   | ErrorFields_NotFoundError_Fragment
+  | ErrorFields_RateLimitedError_Fragment
   | ErrorFields_UpgradeRequiredError_Fragment
   | ErrorFields_ValidationError_Fragment
   | ErrorFields_VerificationFailedError_Fragment
