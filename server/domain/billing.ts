@@ -10,6 +10,8 @@ import { requireText } from './validation.js';
 import { assertAdmin, type Viewer } from './viewer.js';
 
 export const PERIOD_DAYS = 30;
+/** A period in SQL: 720 hours, not '30 days', which would follow a session time zone across a DST change. */
+const PERIOD_HOURS = PERIOD_DAYS * 24;
 /** How long a renewal may stay unpaid before the account falls back to FREE. */
 export const GRACE_DAYS = 14;
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -245,8 +247,11 @@ function rowsOf<Row>(result: unknown): Row[] {
 /**
  * Charges every renewal due up to `asOf`, oldest first within each master account, as long as its
  * balance suffices; one set-based statement per round, a round per 30-day period a user is behind.
+ * Each round takes only the periods starting within 30 days of the account's oldest unpaid one, so
+ * a user three periods behind is paid up in order before anyone's later period is charged.
  * Runs inside the caller's transaction. The unique index on (user_id, period_start) of CHARGE
- * entries makes a second charge of the same period impossible; the account locks only save work.
+ * entries makes a second charge of the same period impossible; the account locks keep each
+ * entry's balance-after right against a concurrent deposit or charge.
  */
 export async function renewDue(tx: Db, asOf: Date, masterAccountIds: readonly string[] | null, events: MoneyEvents): Promise<number> {
   const scope = accountScope(masterAccountIds);
@@ -256,14 +261,20 @@ export async function renewDue(tx: Db, asOf: Date, masterAccountIds: readonly st
     await tx.execute(sql`
       select a.id from master_accounts a
       where a.id in (select u.master_account_id from users u where ${billable} and u.paid_through <= ${at}::timestamptz ${scope})
-      order by a.id for update`);
+      order by a.id for no key update`);
     const result = await tx.execute(sql`
       with prices(plan, price) as (values ${planPriceRows()}),
-      due as (
+      overdue as (
         select u.id as user_id, u.master_account_id, coalesce(u.pending_plan, u.plan) as plan, u.paid_through as period_start,
-               p.price, sum(p.price) over (partition by u.master_account_id order by u.paid_through, u.id) as running
+               p.price, min(u.paid_through) over (partition by u.master_account_id) as oldest
         from users u join prices p on p.plan = coalesce(u.pending_plan, u.plan)
         where ${billable} and u.paid_through <= ${at}::timestamptz and coalesce(u.pending_plan, u.plan) <> 'FREE' ${scope}
+      ),
+      due as (
+        select o.user_id, o.master_account_id, o.plan, o.period_start, o.price,
+               sum(o.price) over (partition by o.master_account_id order by o.period_start, o.user_id) as running
+        from overdue o
+        where o.period_start < o.oldest + interval '${sql.raw(String(PERIOD_HOURS))} hours'
       ),
       balances as (
         select d.master_account_id, coalesce((
@@ -279,7 +290,7 @@ export async function renewDue(tx: Db, asOf: Date, masterAccountIds: readonly st
       inserted as (
         insert into ledger_entries (master_account_id, kind, amount_cents, balance_after_cents, description, user_id, plan, period_start, period_end)
         select master_account_id, 'CHARGE', -price, balance_after,
-               'Renewal of ' || plan || ' for 30 days', user_id, plan, period_start, period_start + interval '30 days'
+               'Renewal of ' || plan || ' for 30 days', user_id, plan, period_start, period_start + interval '${sql.raw(String(PERIOD_HOURS))} hours'
         from payable order by master_account_id, running
         returning *
       ),
@@ -374,6 +385,12 @@ export async function runBilling(
   const scope = accountScope(only);
   return db.transaction(async (tx) => {
     const at = asOf.toISOString();
+    // Every account this run may touch is locked first, in id order, as the console's charges lock
+    // them: taking user rows first (the downgrades below) could deadlock with a concurrent changePlan.
+    await tx.execute(sql`
+      select a.id from master_accounts a
+      where a.id in (select u.master_account_id from users u where ${billable} and u.paid_through <= ${at}::timestamptz ${scope})
+      order by a.id for no key update`);
     // A downgrade to FREE ends billing when the paid period ends; other downgrades are charged
     // at their new price by renewDue (which bills coalesce(pending_plan, plan)).
     const toFree = rowsOf<{ id: string }>(
@@ -391,9 +408,16 @@ export async function runBilling(
     const charged = await renewDue(tx, asOf, only, events);
     const pastDue = rowsOf<{ id: string }>(
       await tx.execute(sql`
-        update users u set status = 'PAST_DUE', updated_at = now()
-        where ${billable} and u.paid_through <= ${at}::timestamptz and u.status <> 'PAST_DUE' ${scope}
-        returning u.id`),
+        with changed as (
+          update users u set status = 'PAST_DUE', updated_at = now()
+          where ${billable} and u.paid_through <= ${at}::timestamptz and u.status <> 'PAST_DUE' ${scope}
+          returning u.id, u.master_account_id, u.paid_through
+        ), audited as (
+          insert into audit_events (master_account_id, actor_id, action, target_type, target_id, details)
+          select master_account_id, null, 'billing.past_due', 'User', id,
+                 jsonb_build_object('status', 'PAST_DUE', 'reason', 'insufficient funds', 'unpaidSince', paid_through) from changed
+        )
+        select id from changed`),
     );
     const graceEnd = new Date(asOf.getTime() - GRACE_DAYS * DAY_MS).toISOString();
     const unpaid = rowsOf<{ id: string }>(
