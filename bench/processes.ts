@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ServerName } from './workloads.js';
+
+export const benchDir = fileURLToPath(new URL('.', import.meta.url));
+export const rootDir = fileURLToPath(new URL('..', import.meta.url));
+const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url));
+
+export const PORTS: Record<ServerName, number> = { ours: 4710, limit: 4711, peer: 4712 };
+
+export interface Running {
+  name: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** PostgreSQL, or undefined for ours on PGlite in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir?: string;
+  poolSize: number;
+}
+
+/** The command line of each server, as it runs in production. */
+function command(server: ServerName, options: StartOptions): { args: string[]; cwd: string; env: NodeJS.ProcessEnv } {
+  const base: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', PORT: String(PORTS[server]), POOL_SIZE: String(options.poolSize) };
+  delete base.DATABASE_URL;
+  const db = options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {};
+  if (server === 'ours') {
+    // `npm start` is `tsx server/main.ts`; tsx's loader is the same thing without npm's wrapper process.
+    return {
+      args: ['--import', tsx, 'server/main.ts'],
+      cwd: rootDir,
+      env: { ...base, ...db, HOST: '127.0.0.1', LOG_LEVEL: 'warn', BILLING_INTERVAL_MS: '0', ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}) },
+    };
+  }
+  if (server === 'limit') return { args: ['--import', tsx, 'servers/limit.ts'], cwd: benchDir, env: { ...base, ...db } };
+  return { args: ['--require', './servers/with-resolvers.cjs', '--import', tsx, 'servers/postgraphile.ts'], cwd: benchDir, env: { ...base, ...db } };
+}
+
+async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server on ${port} exited with ${child.exitCode}:\n${output()}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":"{ __typename }"}',
+      });
+      await response.text();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  throw new Error(`server on ${port} did not answer within 60 s:\n${output()}`);
+}
+
+export async function startServer(server: ServerName, options: StartOptions): Promise<Running> {
+  const { args, cwd, env } = command(server, options);
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  await waitForPort(PORTS[server], child, () => output);
+  return {
+    name: server,
+    port: PORTS[server],
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}

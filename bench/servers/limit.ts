@@ -1,0 +1,341 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import pg from 'pg';
+
+/**
+ * The limit: node:http and pg, no GraphQL. It runs the SQL ours needs for each workload — the
+ * same statements, as named prepared statements, independent ones in parallel as ours' DataLoaders
+ * do — and answers the same JSON as ours. It dispatches on `operationName` and never parses the
+ * query text, so the benchmark sends it the very bodies it sends ours.
+ */
+const connectionString = process.env.DATABASE_URL;
+if (!connectionString) throw new Error('DATABASE_URL is required');
+const port = Number(process.env.PORT ?? 4001);
+const pool = new pg.Pool({ connectionString, max: Number(process.env.POOL_SIZE ?? 10) });
+// Ours reads bigints as numbers and timestamps as Date (drizzle's mode: 'number').
+pg.types.setTypeParser(20, (value) => Number(value));
+
+type Row = Record<string, unknown>;
+type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+async function run(db: Queryable, name: string, text: string, values: unknown[]): Promise<Row[]> {
+  const result = await db.query<Row>({ name, text, values });
+  return result.rows;
+}
+
+const gid = (type: string, id: unknown) => Buffer.from(`${type}:${String(id)}`).toString('base64');
+const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
+const money = (cents: unknown) => ({ minorUnits: Number(cents) });
+const cents = (amount: string) => {
+  const [whole = '0', fraction = ''] = amount.split('.');
+  return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+};
+const formatCents = (value: number) => `${Math.trunc(value / 100)}.${String(value % 100).padStart(2, '0')}`;
+
+class ClientError extends Error {}
+
+interface Viewer {
+  userId: string;
+  masterAccountId: string;
+}
+
+const AUTH = `select t.id, t.last_used_at, u.id as user_id, u.master_account_id, u.role, o.plan as owner_plan
+  from api_tokens t join users u on u.id = t.user_id join users o on o.master_account_id = u.master_account_id and o.role = $1
+  where t.token_hash = $2 and t.revoked_at is null and (t.expires_at is null or t.expires_at > $3) and u.status <> $4`;
+
+async function authenticate(request: IncomingMessage): Promise<Viewer> {
+  const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  if (!token) throw new ClientError('UNAUTHENTICATED');
+  const now = new Date();
+  const [row] = await run(pool, 'auth', AUTH, ['OWNER', createHash('sha256').update(token).digest('hex'), now, 'SUSPENDED']);
+  if (!row) throw new ClientError('UNAUTHENTICATED');
+  const lastUsed = row.last_used_at as Date | null;
+  if (!lastUsed || now.getTime() - lastUsed.getTime() > 60_000) {
+    await run(pool, 'touch', 'update api_tokens set last_used_at = $1 where id = $2', [now, row.id]);
+  }
+  if (row.owner_plan === 'FREE') throw new ClientError('UPGRADE_REQUIRED');
+  return { userId: String(row.user_id), masterAccountId: String(row.master_account_id) };
+}
+
+const USER_COLUMNS = `u.id, u.master_account_id, a.address, u.display_name, u.plan, u.status, u.role, u.created_at`;
+const PRIMARY = `join addresses a on a.user_id = u.id and a.kind = 'PRIMARY'`;
+
+async function accountOverview(viewer: Viewer) {
+  const id = viewer.masterAccountId;
+  const [[account], users, [userCount], groups, [groupCount], resources, [resourceCount]] = await Promise.all([
+    run(pool, 'account', 'select id, name from master_accounts where id = $1', [id]),
+    run(pool, 'users_page', `select ${USER_COLUMNS} from users u ${PRIMARY} where u.master_account_id = $1 order by u.created_at, u.id limit $2`, [id, 21]),
+    run(pool, 'users_count', `select count(*) as n from users u ${PRIMARY} where u.master_account_id = $1`, [id]),
+    run(pool, 'groups_page', 'select id, name from groups where master_account_id = $1 order by name, id limit $2', [id, 11]),
+    run(pool, 'groups_count', 'select count(*) as n from groups where master_account_id = $1', [id]),
+    run(pool, 'resources_page', 'select id, name, kind from shared_resources where master_account_id = $1 order by name, id limit $2', [id, 11]),
+    run(pool, 'resources_count', 'select count(*) as n from shared_resources where master_account_id = $1', [id]),
+  ]);
+  const pageUsers = users.slice(0, 20);
+  const pageGroups = groups.slice(0, 10);
+  const [aliases, memberCounts] = await Promise.all([
+    run(
+      pool,
+      'aliases_of_users',
+      `select id, address, user_id from addresses where kind = 'ALIAS' and released_at is null and master_account_id = $1 and user_id = any($2::uuid[]) order by address`,
+      [id, pageUsers.map((u) => u.id)],
+    ),
+    run(
+      pool,
+      'member_counts',
+      `select m.group_id, count(*) as n from group_members m join groups g on g.id = m.group_id where g.master_account_id = $1 and m.group_id = any($2::uuid[]) group by m.group_id`,
+      [id, pageGroups.map((g) => g.id)],
+    ),
+  ]);
+  if (!account) throw new ClientError('NOT_FOUND');
+  const counts = new Map(memberCounts.map((row) => [row.group_id, Number(row.n)]));
+  return {
+    viewer: {
+      masterAccount: {
+        id: gid('MasterAccount', account.id),
+        name: account.name,
+        users: {
+          totalCount: Number(userCount?.n),
+          edges: pageUsers.map((u) => ({
+            node: {
+              id: gid('User', u.id),
+              address: u.address,
+              displayName: u.display_name,
+              plan: u.plan,
+              status: u.status,
+              aliases: aliases.filter((a) => a.user_id === u.id).map((a) => ({ id: gid('Alias', a.id), address: a.address })),
+            },
+          })),
+        },
+        groups: {
+          totalCount: Number(groupCount?.n),
+          edges: pageGroups.map((g) => ({ node: { id: gid('Group', g.id), name: g.name, members: { totalCount: counts.get(g.id) ?? 0 } } })),
+        },
+        resources: {
+          totalCount: Number(resourceCount?.n),
+          edges: resources.slice(0, 10).map((r) => ({ node: { id: gid('SharedResource', r.id), name: r.name, kind: r.kind } })),
+        },
+      },
+    },
+  };
+}
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+async function userDirectory(viewer: Viewer, variables: Row) {
+  const id = viewer.masterAccountId;
+  const pattern = `%${escapeLike(String(variables.search).trim().toLowerCase())}%`;
+  const where = `u.master_account_id = $1 and (a.address ilike $2 or u.display_name ilike $2)`;
+  const [users, [count]] = await Promise.all([
+    run(pool, 'directory_page', `select ${USER_COLUMNS} from users u ${PRIMARY} where ${where} order by a.address, u.id limit $3`, [id, pattern, 51]),
+    run(pool, 'directory_count', `select count(*) as n from users u ${PRIMARY} where ${where}`, [id, pattern]),
+  ]);
+  return {
+    viewer: {
+      masterAccount: {
+        users: {
+          totalCount: Number(count?.n),
+          edges: users.slice(0, 50).map((u) => ({
+            node: { id: gid('User', u.id), address: u.address, displayName: u.display_name, plan: u.plan, status: u.status },
+          })),
+        },
+      },
+    },
+  };
+}
+
+const BALANCE = 'select balance_after_cents from ledger_entries where master_account_id = $1 order by seq desc limit 1';
+
+async function ledgerPage(viewer: Viewer) {
+  const id = viewer.masterAccountId;
+  const [entries, [last]] = await Promise.all([
+    run(
+      pool,
+      'ledger_page',
+      'select id, kind, amount_cents, balance_after_cents, description, created_at from ledger_entries where master_account_id = $1 order by seq desc limit $2',
+      [id, 51],
+    ),
+    run(pool, 'balance', BALANCE, [id]),
+  ]);
+  return {
+    viewer: {
+      masterAccount: {
+        balance: money(last?.balance_after_cents ?? 0),
+        ledger: {
+          edges: entries.slice(0, 50).map((e) => ({
+            node: {
+              id: gid('LedgerEntry', e.id),
+              kind: e.kind,
+              amount: money(e.amount_cents),
+              balanceAfter: money(e.balance_after_cents),
+              description: e.description,
+              createdAt: iso(e.created_at),
+            },
+          })),
+        },
+      },
+    },
+  };
+}
+
+function localId(globalId: unknown, type: string): string | null {
+  const decoded = Buffer.from(String(globalId), 'base64').toString('utf8');
+  return decoded.startsWith(`${type}:`) ? decoded.slice(type.length + 1) : null;
+}
+
+async function userById(viewer: Viewer, variables: Row) {
+  const userId = localId(variables.id, 'User');
+  const [u] = userId
+    ? await run(pool, 'user_by_id', `select ${USER_COLUMNS} from users u ${PRIMARY} where u.master_account_id = $1 and u.id = $2`, [
+        viewer.masterAccountId,
+        userId,
+      ])
+    : [];
+  return {
+    node: u
+      ? { id: gid('User', u.id), address: u.address, displayName: u.display_name, plan: u.plan, status: u.status, role: u.role, createdAt: iso(u.created_at) }
+      : null,
+  };
+}
+
+async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+const LIMITS: Record<string, number> = { FREE: 0, ENTRY: 10, PRO: 50 };
+
+async function addAlias(viewer: Viewer, variables: Row) {
+  const userId = localId(variables.userId, 'User');
+  const address = String(variables.address).trim().toLowerCase();
+  if (!userId) throw new ClientError('VALIDATION');
+  const alias = await transaction(async (tx) => {
+    const [user] = await run(tx, 'lock_user', 'select id, plan from users where id = $1 and master_account_id = $2 for no key update', [
+      userId,
+      viewer.masterAccountId,
+    ]);
+    if (!user) throw new ClientError('NOT_FOUND');
+    const [held] = await run(tx, 'aliases_held', `select count(*) as n from addresses where kind = 'ALIAS' and released_at is null and user_id = $1`, [userId]);
+    if (Number(held?.n) >= (LIMITS[String(user.plan)] ?? 0)) throw new ClientError('ALIAS_LIMIT_REACHED');
+    await run(tx, 'free_held', 'delete from addresses where address = $1 and released_at is not null and released_at <= $2', [
+      address,
+      new Date(Date.now() - 30 * 24 * 60 * 60 * 1000),
+    ]);
+    const [inserted] = await run(
+      tx,
+      'claim',
+      `insert into addresses (address, master_account_id, user_id, kind) values ($1, $2, $3, 'ALIAS') on conflict (address) do nothing returning id`,
+      [address, viewer.masterAccountId, userId],
+    );
+    if (!inserted) throw new ClientError('ADDRESS_TAKEN');
+    await run(
+      tx,
+      'audit',
+      'insert into audit_events (master_account_id, actor_id, action, target_type, target_id, details) values ($1, $2, $3, $4, $5, $6)',
+      [viewer.masterAccountId, viewer.userId, 'alias.add', 'Alias', inserted.id, { address, userId }],
+    );
+    const [row] = await run(tx, 'alias_by_id', 'select id, address from addresses where id = $1', [inserted.id]);
+    return row;
+  });
+  return { addAlias: { __typename: 'AddAliasSuccess', alias: { id: gid('Alias', alias?.id), address: alias?.address } } };
+}
+
+async function addDeposit(viewer: Viewer, variables: Row) {
+  const amount = cents(String(variables.amount));
+  const key = String(variables.key);
+  const entry = await transaction(async (tx) => {
+    await run(tx, 'lock_account', 'select id, low_balance_threshold_cents from master_accounts where id = $1 for no key update', [viewer.masterAccountId]);
+    const [last] = await run(tx, 'balance', BALANCE, [viewer.masterAccountId]);
+    const [previous] = await run(
+      tx,
+      'deposit_by_key',
+      `select id, kind, amount_cents, description from ledger_entries where master_account_id = $1 and kind = 'DEPOSIT' and idempotency_key = $2`,
+      [viewer.masterAccountId, key],
+    );
+    if (previous) return previous;
+    const [added] = await run(
+      tx,
+      'append_deposit',
+      `insert into ledger_entries (master_account_id, kind, amount_cents, balance_after_cents, description, idempotency_key)
+       values ($1, 'DEPOSIT', $2, $3, $4, $5) returning id, kind, amount_cents, description`,
+      [viewer.masterAccountId, amount, Number(last?.balance_after_cents ?? 0) + amount, `Deposit of ${formatCents(amount)} EUR`, key],
+    );
+    await run(
+      tx,
+      'audit',
+      'insert into audit_events (master_account_id, actor_id, action, target_type, target_id, details) values ($1, $2, $3, $4, $5, $6)',
+      [viewer.masterAccountId, viewer.userId, 'billing.deposit', 'LedgerEntry', added?.id, { amount: formatCents(amount), idempotencyKey: key }],
+    );
+    // The renewal check ours runs after every deposit: no renewal is due in the benchmark's data.
+    await run(
+      tx,
+      'due_accounts',
+      `select a.id from master_accounts a where a.id in (select u.master_account_id from users u
+         where u.role <> 'OWNER' and u.plan <> 'FREE' and u.paid_through is not null and u.paid_through <= $1 and u.master_account_id = $2)
+       order by a.id for update`,
+      [new Date(), viewer.masterAccountId],
+    );
+    return added;
+  });
+  return {
+    addDeposit: {
+      __typename: 'AddDepositSuccess',
+      ledgerEntry: { id: gid('LedgerEntry', entry?.id), kind: entry?.kind, amount: money(entry?.amount_cents), description: entry?.description },
+    },
+  };
+}
+
+const OPERATIONS: Record<string, (viewer: Viewer, variables: Row) => Promise<unknown>> = {
+  AccountOverview: accountOverview,
+  UserDirectory: userDirectory,
+  LedgerPage: ledgerPage,
+  UserById: userById,
+  AddAlias: addAlias,
+  AddDeposit: addDeposit,
+};
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function handle(request: IncomingMessage, response: ServerResponse) {
+  const send = (status: number, payload: unknown) => {
+    const text = JSON.stringify(payload);
+    response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    response.end(text);
+  };
+  try {
+    const body = JSON.parse(await readBody(request)) as { operationName?: string; variables?: Row };
+    const operation = OPERATIONS[body.operationName ?? ''];
+    if (!operation) return send(400, { errors: [{ message: `unknown operation ${body.operationName}` }] });
+    const viewer = await authenticate(request);
+    send(200, { data: await operation(viewer, body.variables ?? {}) });
+  } catch (error) {
+    if (error instanceof ClientError) return send(200, { errors: [{ message: error.message, extensions: { code: error.message } }] });
+    send(500, { errors: [{ message: 'Unexpected error.' }] });
+    process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
+  }
+}
+
+const server = createServer((request, response) => void handle(request, response));
+server.listen(port, '127.0.0.1', () => process.stdout.write(`limit listening on ${port}\n`));
+
+const stop = () => {
+  server.close();
+  server.closeIdleConnections();
+  void pool.end().then(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
