@@ -39,6 +39,6 @@ while (performance.now() - wall < seconds * 1000) {
 }
 const used = process.cpuUsage(cpu);
 process.stdout.write(
-  `${name}: ${sent} requests, ${(sent / ((performance.now() - wall) / 1000)).toFixed(1)} req/s, ${((used.user + used.system) / 1000 / sent).toFixed(2)} CPU ms per request\n`,
+  `user ${(used.user / 1000 / sent).toFixed(2)} system ${(used.system / 1000 / sent).toFixed(2)}\n${name}: ${sent} requests, ${(sent / ((performance.now() - wall) / 1000)).toFixed(1)} req/s, ${((used.user + used.system) / 1000 / sent).toFixed(2)} CPU ms per request\n`,
 );
 await database.close();

@@ -29,7 +29,7 @@ import {
   type UserAccessRow,
 } from './domain/groups.js';
 import { UnauthenticatedError } from './domain/errors.js';
-import { authenticate } from './domain/tokens.js';
+import { authenticateWithAccount } from './domain/tokens.js';
 import { loadOwners, loadUsers, type UserRow } from './domain/users.js';
 import type { Viewer } from './domain/viewer.js';
 
@@ -64,34 +64,39 @@ function listLoader<Row>(load: (ids: readonly string[]) => Promise<Row[]>, keyOf
   });
 }
 
-/** A page of a nested connection: the parent's id and the page arguments, which may differ per alias. */
+/**
+ * A page of a nested connection: the parent's id and the page arguments, which may differ per
+ * alias, and whether its rows are wanted or only its totalCount.
+ */
 interface NestedPageKey {
   id: string;
   args: PageArgs;
+  rows: boolean;
 }
 
-function pageArgsKey(args: PageArgs): string {
-  return JSON.stringify([args.first ?? null, args.after ?? null, args.last ?? null, args.before ?? null]);
+function pageArgsKey(key: Omit<NestedPageKey, 'id'>): string {
+  const { args } = key;
+  return JSON.stringify([args.first ?? null, args.after ?? null, args.last ?? null, args.before ?? null, key.rows]);
 }
 
 /**
  * A DataLoader of nested connection pages: keys with the same page arguments are loaded together,
  * so a page of parents costs one statement whatever its size.
  */
-function pageLoader<Page>(load: (ids: string[], args: PageArgs) => Promise<Page[]>) {
+function pageLoader<Page>(load: (ids: string[], args: PageArgs, rows: boolean) => Promise<Page[]>) {
   return new DataLoader<NestedPageKey, Page, string>(
     async (keys) => {
-      const batches = new Map<string, { args: PageArgs; keys: NestedPageKey[] }>();
+      const batches = new Map<string, { args: PageArgs; rows: boolean; keys: NestedPageKey[] }>();
       for (const key of keys) {
-        const batch = batches.get(pageArgsKey(key.args)) ?? { args: key.args, keys: [] };
+        const batch = batches.get(pageArgsKey(key)) ?? { args: key.args, rows: key.rows, keys: [] };
         batch.keys.push(key);
-        batches.set(pageArgsKey(key.args), batch);
+        batches.set(pageArgsKey(key), batch);
       }
       const pages = new Map<NestedPageKey, Page | Error>();
       await Promise.all(
         [...batches.values()].map(async (batch) => {
           try {
-            const loaded = await load(batch.keys.map((key) => key.id), batch.args);
+            const loaded = await load(batch.keys.map((key) => key.id), batch.args, batch.rows);
             batch.keys.forEach((key, i) => pages.set(key, loaded[i] ?? new Error(`no page for ${key.id}`)));
           } catch (error) {
             // Bad page arguments (a foreign cursor, first: 0) fail only the fields that sent them.
@@ -101,7 +106,7 @@ function pageLoader<Page>(load: (ids: string[], args: PageArgs) => Promise<Page[
       );
       return keys.map((key) => pages.get(key) ?? new Error(`no page for ${key.id}`));
     },
-    { cacheKeyFn: (key) => `${key.id} ${pageArgsKey(key.args)}` },
+    { cacheKeyFn: (key) => `${key.id} ${pageArgsKey(key)}` },
   );
 }
 
@@ -160,8 +165,8 @@ function createLoaders(db: Db, masterAccountId: string) {
     ),
     group: rowLoader<GroupRow>((ids) => loadGroups(db, masterAccountId, ids)),
     resource: rowLoader<ResourceRow>((ids) => loadResources(db, masterAccountId, ids)),
-    membersOfGroup: pageLoader<MemberPage>((ids, args) =>
-      pageMembersOfGroups(db, masterAccountId, ids, args, (id) => memberCount.load(id)),
+    membersOfGroup: pageLoader<MemberPage>((ids, args, rows) =>
+      pageMembersOfGroups(db, masterAccountId, ids, args, (id) => memberCount.load(id), rows),
     ),
     membershipsOfUser: listLoader<MembershipRow>((ids) => loadMembershipsOfUsers(db, masterAccountId, ids), (row) => row.userId),
     sharesOfGroup: listLoader<ShareRow>((ids) => loadSharesOfGroups(db, masterAccountId, ids), (row) => row.groupId),
@@ -236,10 +241,11 @@ export async function createContext(
   const now = new Date();
   const client = clientAddress(request, peer, services.config.trustProxy);
   const token = bearerToken(request.headers.get('authorization'));
-  const viewer = token ? await authenticate(db, token, now) : null;
+  const authenticated = token ? await authenticateWithAccount(db, token, now) : null;
   // A token that was sent but is not valid is an error even on fields that need none, so a client
   // with an expired token learns it at once instead of seeing a signed-out view.
-  if (token && !viewer) throw new UnauthenticatedError('The bearer token is unknown, expired or revoked.');
+  if (token && !authenticated) throw new UnauthenticatedError('The bearer token is unknown, expired or revoked.');
+  const viewer = authenticated?.viewer ?? null;
   const byAccount = new Map<string, Loaders>();
   const loaders = (masterAccountId: string) => {
     let found = byAccount.get(masterAccountId);
@@ -249,6 +255,11 @@ export async function createContext(
     }
     return found;
   };
+  // The master account came with the token: `viewer { masterAccount }` reads it from there.
+  if (authenticated) {
+    const { masterAccount } = authenticated;
+    loaders(masterAccount.id).masterAccount.prime(masterAccount.id, masterAccount);
+  }
   return { ...services, now, client, viewer, loaders };
 }
 

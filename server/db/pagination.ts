@@ -33,6 +33,8 @@ export interface KeysetQuery<Row> {
   cursorOf: (row: Row) => (string | number | Date)[];
   fetch: (after: SQL | undefined, orderBy: SQL[], limit: number) => Promise<Row[]>;
   count: () => Promise<number>;
+  /** False when the client asked only for totalCount: the arguments are checked, no row is read. */
+  rows?: boolean;
 }
 
 function pageSize(field: 'first' | 'last', value: number): number {
@@ -110,6 +112,13 @@ export async function keysetPage<Row>(query: KeysetQuery<Row>): Promise<Page<Row
   if (args.after) conditions.push(compare(keys, decodeCursor('after', args.after, keys), descending ? '<' : '>'));
   if (args.before) conditions.push(compare(keys, decodeCursor('before', args.before, keys), descending ? '>' : '<'));
   const where = conditions.length > 0 ? sql.join(conditions, sql` and `) : undefined;
+  if (query.rows === false) {
+    return {
+      edges: [],
+      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+      totalCount: query.count,
+    };
+  }
 
   // Walking backwards reads the index the other way and reverses the page afterwards.
   const ascending = descending === backward;

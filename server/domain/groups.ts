@@ -511,6 +511,7 @@ export async function pageMembersOfGroups(
   groupIds: readonly string[],
   args: PageArgs,
   countMembers: (groupId: string) => Promise<number>,
+  rows = true,
 ): Promise<MemberPage[]> {
   let fetched: Promise<Map<string, MemberRow[]>> | undefined;
   const pages = await Promise.all(
@@ -525,6 +526,7 @@ export async function pageMembersOfGroups(
           return (await fetched).get(groupId) ?? [];
         },
         count: () => countMembers(groupId),
+        rows,
       }),
     ),
   );

@@ -226,6 +226,8 @@ builder.mutationField('setLowBalanceThreshold', (t) =>
     args: { input: t.arg({ type: SetLowBalanceThresholdInput, required: true, description: 'The new threshold.' }) },
     resolve: async (_root, { input }, context) => {
       await setLowBalanceThreshold(context.db, context.viewer, input.amount);
+      // The row read with the token is now stale.
+      context.loaders(context.viewer.masterAccountId).masterAccount.clear(context.viewer.masterAccountId);
       return { masterAccountId: context.viewer.masterAccountId };
     },
   }),

@@ -21,6 +21,7 @@ import {
 import { CONSOLE_ERRORS } from './errors.js';
 import { parseGlobalId } from './ids.js';
 import { GroupRef, SharedResourceRef, UserRef } from './refs.js';
+import { selectsRows } from './selection.js';
 
 export const GroupRoleEnum = builder.enumType('GroupRole', {
   description: "A member's role in a group.",
@@ -124,7 +125,8 @@ builder.node(GroupRef, {
       {
         type: UserRef,
         description: 'The members, by address; each edge tells the role and when the user was added.',
-        resolve: (group, args, context) => context.loaders(group.masterAccountId).membersOfGroup.load({ id: group.id, args }),
+        resolve: (group, args, context, info) =>
+          context.loaders(group.masterAccountId).membersOfGroup.load({ id: group.id, args, rows: selectsRows(info) }),
       },
       { name: 'GroupMemberConnection', description: 'A page of the members of a group.' },
       {
