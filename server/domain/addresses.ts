@@ -78,25 +78,25 @@ export async function assertAssignable(
 export async function claimAddress(
   tx: Db,
   claim: { address: string; masterAccountId: string; userId: string; kind: 'PRIMARY' | 'ALIAS'; now: Date },
-): Promise<{ id: string }> {
+): Promise<{ id: string; createdAt: Date }> {
+  const insert = () =>
+    tx
+      .insert(addresses)
+      .values({ address: claim.address, masterAccountId: claim.masterAccountId, userId: claim.userId, kind: claim.kind })
+      .onConflictDoNothing({ target: addresses.address })
+      .returning({ id: addresses.id, createdAt: addresses.createdAt });
+  // Most addresses asked for are free: one statement. A taken one may be a hold that has ended,
+  // which is cleared before the second try.
+  const [row] = await insert();
+  if (row) return row;
   const holdEnds = new Date(claim.now.getTime() - ADDRESS_HOLD_DAYS * 24 * 60 * 60 * 1000);
-  await tx
+  const cleared = await tx
     .delete(addresses)
-    .where(
-      and(eq(addresses.address, claim.address), isNotNull(addresses.releasedAt), lte(addresses.releasedAt, holdEnds)),
-    );
-  const [row] = await tx
-    .insert(addresses)
-    .values({
-      address: claim.address,
-      masterAccountId: claim.masterAccountId,
-      userId: claim.userId,
-      kind: claim.kind,
-    })
-    .onConflictDoNothing({ target: addresses.address })
+    .where(and(eq(addresses.address, claim.address), isNotNull(addresses.releasedAt), lte(addresses.releasedAt, holdEnds)))
     .returning({ id: addresses.id });
-  if (!row) throw new AddressTakenError(claim.address);
-  return row;
+  const [retried] = cleared.length > 0 ? await insert() : [];
+  if (!retried) throw new AddressTakenError(claim.address);
+  return retried;
 }
 
 /** Starts the hold on every address of a user who is being deleted. */

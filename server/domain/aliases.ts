@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { addresses, users } from '../db/tables.js';
 import { assertAssignable, claimAddress, parseAddress } from './addresses.js';
@@ -46,8 +46,13 @@ export async function addAlias(
   assertAdmin(viewer, 'manage aliases');
   const parsed = parseAddress('address', input.address);
   return db.transaction(async (tx) => {
+    // The user row is locked and its aliases counted in one statement.
     const [user] = await tx
-      .select({ id: users.id, plan: users.plan })
+      .select({
+        id: users.id,
+        plan: users.plan,
+        held: sql<number>`(select count(*) from ${addresses} where ${and(activeAliases, eq(addresses.userId, users.id))})`.mapWith(Number),
+      })
       .from(users)
       .where(and(eq(users.id, input.userId), eq(users.masterAccountId, viewer.masterAccountId)))
       .for('no key update');
@@ -55,9 +60,8 @@ export async function addAlias(
     await assertAssignable(tx, viewer.masterAccountId, parsed, mailDomain);
     // After a downgrade a user may hold more than the new limit: those stay, but no new one fits.
     const limit = planTerms[user.plan].aliasLimit;
-    const [held] = await tx.select({ n: count() }).from(addresses).where(and(activeAliases, eq(addresses.userId, user.id)));
-    if ((held?.n ?? 0) >= limit) throw new AliasLimitReachedError(limit);
-    const { id } = await claimAddress(tx, {
+    if (user.held >= limit) throw new AliasLimitReachedError(limit);
+    const { id, createdAt } = await claimAddress(tx, {
       address: parsed.address,
       masterAccountId: viewer.masterAccountId,
       userId: user.id,
@@ -71,9 +75,7 @@ export async function addAlias(
       target: { type: 'Alias', id },
       details: { address: parsed.address, userId: user.id },
     });
-    const [alias] = await selectAliases(tx).where(eq(addresses.id, id));
-    if (!alias) throw new Error('added alias not found');
-    return alias;
+    return { id, address: parsed.address, userId: user.id, masterAccountId: viewer.masterAccountId, createdAt };
   });
 }
 

@@ -258,10 +258,12 @@ export async function renewDue(tx: Db, asOf: Date, masterAccountIds: readonly st
   const at = asOf.toISOString();
   let charged = 0;
   for (let round = 0; round < 1000; round++) {
-    await tx.execute(sql`
+    const due = await tx.execute(sql`
       select a.id from master_accounts a
       where a.id in (select u.master_account_id from users u where ${billable} and u.paid_through <= ${at}::timestamptz ${scope})
       order by a.id for no key update`);
+    // Nothing due (the common case of a deposit): the charging statement need not even be planned.
+    if (rowsOf(due).length === 0) break;
     const result = await tx.execute(sql`
       with prices(plan, price) as (values ${planPriceRows()}),
       overdue as (

@@ -1,6 +1,7 @@
-import { and, count, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { keysetPage, type PageArgs, type SortKey } from '../db/pagination.js';
+import { preparedStatement } from '../db/prepared.js';
 import { addresses, sharedResources, users } from '../db/tables.js';
 import { assertAssignable, claimAddress, parseAddress, releaseUserAddresses } from './addresses.js';
 import { recordAudit } from './audit.js';
@@ -40,8 +41,15 @@ export function selectUsers(db: Db) {
 }
 export type UserRow = Awaited<ReturnType<typeof selectUsers>>[number];
 
+/** Users by id, as node(), nodes() and nested fields ask for them (prepared: it is on most requests). */
+const usersById = preparedStatement((db) =>
+  selectUsers(db)
+    .where(and(eq(users.masterAccountId, sql.placeholder('masterAccountId')), sql`${users.id} = any(${sql.placeholder('ids')}::uuid[])`))
+    .prepare('mailadmin_users_by_id'),
+);
+
 export async function loadUsers(db: Db, masterAccountId: string, ids: readonly string[]): Promise<UserRow[]> {
-  return selectUsers(db).where(and(eq(users.masterAccountId, masterAccountId), inArray(users.id, [...ids])));
+  return usersById(db).execute({ masterAccountId, ids: [...ids] });
 }
 
 export async function loadOwners(db: Db, masterAccountId: string): Promise<UserRow[]> {
