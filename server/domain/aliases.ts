@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { addresses, users } from '../db/tables.js';
 import { assertAssignable, claimAddress, parseAddress } from './addresses.js';
@@ -46,21 +46,19 @@ export async function addAlias(
   assertAdmin(viewer, 'manage aliases');
   const parsed = parseAddress('address', input.address);
   return db.transaction(async (tx) => {
-    // The user row is locked and its aliases counted in one statement.
     const [user] = await tx
-      .select({
-        id: users.id,
-        plan: users.plan,
-        held: sql<number>`(select count(*) from ${addresses} where ${and(activeAliases, eq(addresses.userId, users.id))})`.mapWith(Number),
-      })
+      .select({ id: users.id, plan: users.plan })
       .from(users)
       .where(and(eq(users.id, input.userId), eq(users.masterAccountId, viewer.masterAccountId)))
       .for('no key update');
     if (!user) throw new NotFoundError('userId', 'user');
     await assertAssignable(tx, viewer.masterAccountId, parsed, mailDomain);
     // After a downgrade a user may hold more than the new limit: those stay, but no new one fits.
+    // Counted in a statement of its own, after the lock: a subquery of the locking statement would
+    // read a snapshot from before a concurrent addition committed and see room that is gone.
     const limit = planTerms[user.plan].aliasLimit;
-    if (user.held >= limit) throw new AliasLimitReachedError(limit);
+    const [held] = await tx.select({ n: count() }).from(addresses).where(and(activeAliases, eq(addresses.userId, user.id)));
+    if ((held?.n ?? 0) >= limit) throw new AliasLimitReachedError(limit);
     const { id, createdAt } = await claimAddress(tx, {
       address: parsed.address,
       masterAccountId: viewer.masterAccountId,
