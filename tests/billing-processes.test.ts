@@ -15,6 +15,7 @@ import type { Viewer } from '../server/domain/viewer.js';
 import { createFreshDatabase } from './fresh-database.js';
 import { MAIL_DOMAIN, PASSWORD, startApp, unique } from './harness.js';
 import { startServer, type ServerProcess } from './process.js';
+import { until } from './until.js';
 
 const databaseUrl = process.env.DATABASE_URL;
 const app = await startApp();
@@ -115,16 +116,6 @@ function startBillingProcess(env: Record<string, string>, asOf: number, masterAc
       else resolve(JSON.parse(stdout.trim()) as BillingOutput);
     });
   });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /**

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { asc, eq, inArray } from 'drizzle-orm';
 import {
   getNamedType,
   isInputObjectType,
@@ -19,23 +18,10 @@ import {
   type GraphQLObjectType,
 } from 'graphql';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  addresses,
-  apiTokens,
-  auditEvents,
-  domains,
-  groupMembers,
-  groups,
-  ledgerEntries,
-  lowBalanceNotices,
-  masterAccounts,
-  resourceShares,
-  sharedResources,
-  users,
-} from '../server/db/tables.js';
 import { schema } from '../server/schema/index.js';
 import { startDnsServer } from './dns-server.js';
 import { decodeId, items, MAIL_DOMAIN, startApp, text, unique, type GraphQLResponse, type Loose, type Tenant } from './harness.js';
+import { tenantRows } from './tenant-rows.js';
 
 /*
  * The exhaustive, schema-driven form of tests/tenancy.test.ts: every place of the schema that
@@ -337,40 +323,6 @@ function typeOf(id: string): string {
   return decoded.slice(0, decoded.indexOf(':'));
 }
 
-/**
- * Every row of a master account as the database holds it; `last_used_at` of tokens is left out,
- * because merely using a token may refresh it.
- */
-async function tenantRows(masterAccountGlobalId: string): Promise<Record<string, unknown[]>> {
-  const id = decodeId(masterAccountGlobalId);
-  const groupIds = db.select({ id: groups.id }).from(groups).where(eq(groups.masterAccountId, id));
-  const resourceIds = db.select({ id: sharedResources.id }).from(sharedResources).where(eq(sharedResources.masterAccountId, id));
-  return {
-    masterAccounts: await db.select().from(masterAccounts).where(eq(masterAccounts.id, id)),
-    users: await db.select().from(users).where(eq(users.masterAccountId, id)).orderBy(asc(users.id)),
-    addresses: await db.select().from(addresses).where(eq(addresses.masterAccountId, id)).orderBy(asc(addresses.id)),
-    apiTokens: (await db.select().from(apiTokens).where(eq(apiTokens.masterAccountId, id)).orderBy(asc(apiTokens.id))).map(
-      (row) => ({ ...row, lastUsedAt: null }),
-    ),
-    auditEvents: await db.select().from(auditEvents).where(eq(auditEvents.masterAccountId, id)).orderBy(asc(auditEvents.seq)),
-    domains: await db.select().from(domains).where(eq(domains.masterAccountId, id)).orderBy(asc(domains.id)),
-    ledgerEntries: await db.select().from(ledgerEntries).where(eq(ledgerEntries.masterAccountId, id)).orderBy(asc(ledgerEntries.seq)),
-    lowBalanceNotices: await db.select().from(lowBalanceNotices).where(eq(lowBalanceNotices.masterAccountId, id)).orderBy(asc(lowBalanceNotices.id)),
-    groups: await db.select().from(groups).where(eq(groups.masterAccountId, id)).orderBy(asc(groups.id)),
-    groupMembers: await db
-      .select()
-      .from(groupMembers)
-      .where(inArray(groupMembers.groupId, groupIds))
-      .orderBy(asc(groupMembers.groupId), asc(groupMembers.userId)),
-    sharedResources: await db.select().from(sharedResources).where(eq(sharedResources.masterAccountId, id)).orderBy(asc(sharedResources.id)),
-    resourceShares: await db
-      .select()
-      .from(resourceShares)
-      .where(inArray(resourceShares.resourceId, resourceIds))
-      .orderBy(asc(resourceShares.resourceId), asc(resourceShares.groupId)),
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // How to call each ID-taking place. The coverage guard below fails when the schema gains one
 // that is not listed here.
@@ -648,8 +600,8 @@ describe.each(ROLES)("B's %s with each of A's IDs", (role, tokenOf) => {
     '%s answers as for an ID that never existed and changes nothing',
     async (key, place) => {
       const token = tokenOf(b);
-      const aBefore = await tenantRows(a.tenant.masterAccountId);
-      const bBefore = await tenantRows(b.tenant.masterAccountId);
+      const aBefore = await tenantRows(db, a.tenant.masterAccountId);
+      const bBefore = await tenantRows(db, b.tenant.masterAccountId);
       const baselines = new Map<string, Answer>();
       for (const thing of things(a)) {
         let baseline = baselines.get(thing.type);
@@ -662,8 +614,8 @@ describe.each(ROLES)("B's %s with each of A's IDs", (role, tokenOf) => {
         expect(leaked(answer, a), `${role} ${key} with A's ${thing.label}`).toEqual([]);
         expectShape(role, key, place, thing.id, answer);
       }
-      expect(await tenantRows(a.tenant.masterAccountId)).toEqual(aBefore);
-      expect(await tenantRows(b.tenant.masterAccountId)).toEqual(bBefore);
+      expect(await tenantRows(db, a.tenant.masterAccountId)).toEqual(aBefore);
+      expect(await tenantRows(db, b.tenant.masterAccountId)).toEqual(bBefore);
     },
     60_000,
   );
@@ -862,7 +814,7 @@ describe('cursors', () => {
 describe("A's verified domain", () => {
   it("is open to A's addresses and closed to B's", async () => {
     const address = `${unique('taken')}@${a.verifiedDomain.name}`;
-    const before = await tenantRows(a.tenant.masterAccountId);
+    const before = await tenantRows(db, a.tenant.masterAccountId);
     const created = await run(
       `mutation ($input: CreateUserInput!) { createUser(input: $input) { ${ERROR} ... on DomainNotVerifiedError { domain } } }`,
       { input: { address, displayName: 'Intruder', password: 'a long passphrase', plan: 'FREE' } },
@@ -875,7 +827,7 @@ describe("A's verified domain", () => {
       b.tenant.token,
     );
     expect(aliased.data.addAlias).toMatchObject({ __typename: 'DomainNotVerifiedError', domain: a.verifiedDomain.name });
-    expect(await tenantRows(a.tenant.masterAccountId)).toEqual(before);
+    expect(await tenantRows(db, a.tenant.masterAccountId)).toEqual(before);
 
     const own = await run(
       `mutation ($input: AddAliasInput!) { addAlias(input: $input) { ${ERROR} } }`,

@@ -14,6 +14,7 @@ import { createFreshDatabase } from './fresh-database.js';
 import { decodeId, PASSWORD, startApp, unique } from './harness.js';
 import { startServer, type ServerProcess } from './process.js';
 import { subscribe } from './sse.js';
+import { until } from './until.js';
 
 const databaseUrl = process.env.DATABASE_URL;
 const tempDirs: string[] = [];
@@ -61,16 +62,6 @@ async function deposit(server: ServerProcess, token: string, amount: string): Pr
   const entry = answer.body.data.addDeposit?.ledgerEntry as { id?: unknown } | undefined;
   if (typeof entry?.id !== 'string') throw new Error(`addDeposit failed: ${JSON.stringify(answer.body)}`);
   return entry.id;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function stop(server: ServerProcess): Promise<void> {
