@@ -39,13 +39,6 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-function parseInterval(value: string | undefined): number {
-  if (value === undefined || value === '') return 60_000;
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 0) throw new Error(`BILLING_INTERVAL_MS must be a whole number of milliseconds, got "${value}"`);
-  return ms;
-}
-
 function parseTrustProxy(value: string | undefined): number {
   if (value === undefined || value === '' || value === 'false') return 0;
   if (value === 'true') return 1;
@@ -74,7 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailDomain: (env.MAIL_DOMAIN || 'mailadmin.test').toLowerCase(),
     logLevel: env.LOG_LEVEL || 'info',
     production: env.NODE_ENV === 'production',
-    billingIntervalMs: parseInterval(env.BILLING_INTERVAL_MS),
+    billingIntervalMs: parseMilliseconds('BILLING_INTERVAL_MS', env.BILLING_INTERVAL_MS, 60_000, 0),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     // A zero connect timeout would mean "wait for ever", the very hang the setting exists to end.
     dbConnectTimeoutMs: parseMilliseconds('DB_CONNECT_TIMEOUT_MS', env.DB_CONNECT_TIMEOUT_MS, DEFAULT_DB_CONNECT_TIMEOUT_MS, 1),

@@ -48,7 +48,7 @@ export interface OpenDatabaseOptions {
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   poolSize?: number;
-  /** PostgreSQL: how long opening a connection may take before the query waiting for it fails. */
+  /** PostgreSQL: how long opening a connection (pooled, for migrations or for LISTEN) may take before it fails. */
   connectTimeoutMs?: number;
   /**
    * PostgreSQL: `statement_timeout` of every pooled connection; 0 or unset means no limit. PGlite
@@ -65,11 +65,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const shouldMigrate = options.migrate ?? true;
 
   if (options.databaseUrl) {
+    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_DB_CONNECT_TIMEOUT_MS;
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
       // Without a bound, a database that accepts TCP but never answers would hang every request.
-      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_DB_CONNECT_TIMEOUT_MS,
+      connectionTimeoutMillis: connectTimeoutMs,
       // Sent with each connection's start-up, so every statement of the pool has the limit;
       // pg leaves 0 out, which keeps the database's own setting (by default, no limit).
       statement_timeout: options.statementTimeoutMs ?? 0,
@@ -81,7 +82,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
     const db = drizzlePg({ client: pool, logger });
-    if (shouldMigrate) await migrateLocked(options.databaseUrl, options.connectTimeoutMs ?? DEFAULT_DB_CONNECT_TIMEOUT_MS);
+    if (shouldMigrate) await migrateLocked(options.databaseUrl, connectTimeoutMs);
     const databaseUrl = options.databaseUrl;
     return {
       db,
@@ -90,7 +91,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         await pool.query('select 1');
       },
       listen: (channel, onPayload, observer) =>
-        listenPostgres(databaseUrl, channel, `mailadmin-listen-${process.pid}`, onPayload, observer),
+        listenPostgres(databaseUrl, channel, `mailadmin-listen-${process.pid}`, connectTimeoutMs, onPayload, observer),
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       close: () => pool.end(),
     };

@@ -22,6 +22,7 @@ export async function listenPostgres(
   connectionString: string,
   channel: string,
   applicationName: string,
+  connectTimeoutMs: number,
   onPayload: (payload: string) => void,
   observer: ListenObserver,
 ): Promise<() => Promise<void>> {
@@ -34,7 +35,7 @@ export async function listenPostgres(
     const client = new pg.Client({
       connectionString,
       application_name: applicationName,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: connectTimeoutMs,
       keepAlive: true,
     });
     client.on('notification', (message) => {
