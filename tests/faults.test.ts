@@ -176,7 +176,7 @@ interface AppServer extends ServerProcess {
 /** The server process against the private PostgreSQL; the billing timer is off so only tests talk to it. */
 async function start(env: Record<string, string> = {}): Promise<AppServer> {
   const applicationName = unique('faults-server');
-  const server = await startServer({ DATABASE_URL: postgres.url, BILLING_INTERVAL_MS: '0', PGAPPNAME: applicationName, ...env });
+  const server = await startServer({ DATABASE_URL: postgres.url, PGAPPNAME: applicationName, ...env });
   servers.push(server);
   return { ...server, applicationName };
 }

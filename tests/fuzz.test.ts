@@ -18,7 +18,7 @@ import {
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { schema } from '../server/schema/index.js';
-import { items, MAIL_DOMAIN, startApp, text, unique, type Loose, type Tenant } from './harness.js';
+import { items, MAIL_DOMAIN, startApp, text, typeOfId, unique, type Loose, type Tenant } from './harness.js';
 
 /*
  * Property-based fuzzing of the real application (yoga.fetch over a real database): whatever a
@@ -694,11 +694,6 @@ const RUNS = { numRuns: 150, endOnFailure: true } as const;
 // ---------------------------------------------------------------------------------------------
 // Every field that takes arguments, reached from the root, with random arguments
 // ---------------------------------------------------------------------------------------------
-
-function typeOfId(id: string): string {
-  const decoded = Buffer.from(id, 'base64').toString('utf8');
-  return decoded.slice(0, decoded.indexOf(':'));
-}
 
 /** Leaf fields, and object fields without arguments `depth` levels down. */
 function smallSelection(type: GraphQLNamedType, depth: number): string {

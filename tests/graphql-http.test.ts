@@ -7,7 +7,7 @@ import { CSRF_HEADER, MAX_REQUEST_BODY_BYTES } from '../server/limits.js';
 import { startServer } from './process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mailadmin-graphql-http-'));
-const server = await startServer({ DATA_DIR: dataDir, BILLING_INTERVAL_MS: '0' });
+const server = await startServer({ DATA_DIR: dataDir });
 afterAll(async () => {
   server.child.kill('SIGTERM');
   await server.exited;

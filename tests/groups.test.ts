@@ -277,7 +277,7 @@ describe('the story of groups and sharing', () => {
 
   it('runs the same way over plain HTTP against the server process', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'mailadmin-groups-test-'));
-    const server = await startServer({ DATA_DIR: dataDir, BILLING_INTERVAL_MS: '0' });
+    const server = await startServer({ DATA_DIR: dataDir });
     try {
       await seedStory(async (query, variables, token) => {
         const { body } = await server.post(query, variables, token);

@@ -34,6 +34,17 @@ export function decodeId(globalId: string): string {
   return decoded.slice(decoded.indexOf(':') + 1);
 }
 
+/** The type name inside a global ID. */
+export function typeOfId(globalId: string): string {
+  const decoded = Buffer.from(globalId, 'base64').toString('utf8');
+  return decoded.slice(0, decoded.indexOf(':'));
+}
+
+/** The global ID the API gives a row of `typename`, for ids made up by a test. */
+export function globalId(typename: string, id: string): string {
+  return Buffer.from(`${typename}:${id}`).toString('base64');
+}
+
 let seq = 0;
 /** A name no other test, file or run will use, so tenants never collide on a shared database. */
 export function unique(prefix: string): string {

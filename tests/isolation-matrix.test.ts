@@ -20,7 +20,7 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { schema } from '../server/schema/index.js';
 import { startDnsServer } from './dns-server.js';
-import { decodeId, items, MAIL_DOMAIN, startApp, text, unique, type GraphQLResponse, type Loose, type Tenant } from './harness.js';
+import { decodeId, globalId, items, MAIL_DOMAIN, startApp, text, typeOfId, unique, type GraphQLResponse, type Loose, type Tenant } from './harness.js';
 import { tenantRows } from './tenant-rows.js';
 
 /*
@@ -314,15 +314,6 @@ function leaked(response: unknown, w: World): string[] {
   return markers(w).filter((marker) => json.includes(marker));
 }
 
-function globalId(typename: string, id: string): string {
-  return Buffer.from(`${typename}:${id}`).toString('base64');
-}
-
-function typeOf(id: string): string {
-  const decoded = Buffer.from(id, 'base64').toString('utf8');
-  return decoded.slice(0, decoded.indexOf(':'));
-}
-
 // ---------------------------------------------------------------------------------------------
 // How to call each ID-taking place. The coverage guard below fails when the schema gains one
 // that is not listed here.
@@ -550,8 +541,8 @@ const ROLES: [Role, (w: World) => string][] = [
 
 /** What a caller of B may be answered besides the exact answer to a never-existing ID. */
 function expectShape(role: Role, key: string, place: Place, id: string, answer: Answer): void {
-  const label = `${role} ${key} ${typeOf(id)}`;
-  const matches = place.type === null || typeOf(id) === place.type;
+  const label = `${role} ${key} ${typeOfId(id)}`;
+  const matches = place.type === null || typeOfId(id) === place.type;
   if (place.kind === 'query') {
     if (key === 'Query.node(id)') expect(answer, label).toEqual({ data: { node: null }, errors: [] });
     return;
@@ -627,7 +618,7 @@ describe('the controls', () => {
     for (const id of ids) {
       const result = await run(`query ($id: ID!) { node(id: $id) { __typename id } }`, { id }, a.tenant.token);
       expect(result.errors).toBeUndefined();
-      expect(result.data.node, id).toEqual({ __typename: typeOf(id), id });
+      expect(result.data.node, id).toEqual({ __typename: typeOfId(id), id });
     }
     const listed = await run(`query ($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids }, a.tenant.token);
     expect(items(listed.data.nodes).map((node) => text(node.id))).toEqual(ids);

@@ -310,7 +310,7 @@ describe('log-in throttling in the server process', () => {
   it('keys clients by the TCP peer and ignores X-Forwarded-For without TRUST_PROXY', async () => {
     // A database of its own: every request here comes from 127.0.0.1.
     const dataDir = mkdtempSync(join(tmpdir(), 'mailadmin-throttle-test-'));
-    const server = await startServer({ DATA_DIR: dataDir, DATABASE_URL: '', BILLING_INTERVAL_MS: '0' });
+    const server = await startServer({ DATA_DIR: dataDir, DATABASE_URL: '' });
     try {
       const ownerAddress = `${unique('owner')}@${MAIL_DOMAIN}`;
       const signUp = await server.post(

@@ -76,7 +76,7 @@ describe('replicas', () => {
     // On PGlite two processes cannot share a data directory, so one process plays both parts over
     // separate connections (the event still travels through PGlite's NOTIFY); the cross-replica
     // proof is the PostgreSQL run.
-    const env = { BILLING_INTERVAL_MS: '0', ...(databaseUrl ? {} : { DATA_DIR: tempDir() }) };
+    const env: Record<string, string> = databaseUrl ? {} : { DATA_DIR: tempDir() };
     const a = await launch(env);
     const b = databaseUrl ? await launch(env) : a;
     try {
@@ -176,7 +176,7 @@ describe('migrations', () => {
     if (databaseUrl) {
       const fresh = await createFreshDatabase(databaseUrl, 'mailadmin_migrate');
       try {
-        const env = { DATABASE_URL: fresh.url, BILLING_INTERVAL_MS: '0' };
+        const env = { DATABASE_URL: fresh.url };
         // Settled, not all: when one fails to start, the other is still waited for and stopped.
         const started = await Promise.allSettled([launch(env), launch(env)]);
         const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
@@ -204,7 +204,7 @@ describe('migrations', () => {
     // PostgreSQL run proves that); a first start migrates a fresh directory and a restart adds nothing.
     const dataDir = tempDir();
     for (let start = 0; start < 2; start++) {
-      const server = await launch({ DATA_DIR: dataDir, BILLING_INTERVAL_MS: '0' });
+      const server = await launch({ DATA_DIR: dataDir });
       try {
         expect((await fetch(`${server.url}/health`)).status).toBe(200);
       } finally {

@@ -26,7 +26,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // A loopback DNS server with no records, so verifyDomain fails the same way on every machine.
 const dns = await startDnsServer();
 const dataDir = mkdtempSync(join(tmpdir(), 'mailadmin-sdk-test-'));
-const server = await startServer({ DATA_DIR: dataDir, BILLING_INTERVAL_MS: '0', DNS_SERVERS: dns.address });
+const server = await startServer({ DATA_DIR: dataDir, DNS_SERVERS: dns.address });
 const url = `${server.url}/graphql`;
 afterAll(async () => {
   server.child.kill('SIGTERM');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { items, MAIL_DOMAIN, PASSWORD, startApp, text, unique, type Loose, type Tenant } from './harness.js';
+import { globalId, items, MAIL_DOMAIN, PASSWORD, startApp, text, unique, type Loose, type Tenant } from './harness.js';
 import { tenantRows } from './tenant-rows.js';
 
 const app = await startApp();
@@ -62,10 +62,6 @@ interface World {
   b: Tenant;
   bMember: Person;
   bRead: { id: string; token: string };
-}
-
-function globalId(typename: string, id: string): string {
-  return Buffer.from(`${typename}:${id}`).toString('base64');
 }
 
 function errorCode(result: GqlResult): unknown {

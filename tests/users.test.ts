@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeId, items, MAIL_DOMAIN, PASSWORD, startApp, text, unique, type Loose, type Tenant } from './harness.js';
+import { decodeId, globalId, items, MAIL_DOMAIN, PASSWORD, startApp, text, unique, type Loose, type Tenant } from './harness.js';
 
 const app = await startApp();
 
@@ -186,10 +186,6 @@ async function viewerError(token: string): Promise<Record<string, unknown> | und
   expect(result.data.viewer ?? null).toBeNull();
   expect(result.errors).toBeDefined();
   return result.errors?.[0]?.extensions;
-}
-
-function globalId(typename: string, id: string): string {
-  return Buffer.from(`${typename}:${id}`).toString('base64');
 }
 
 async function member(tenant: Tenant, role: 'ADMIN' | 'MEMBER' = 'MEMBER'): Promise<{ id: string; address: string; token: string }> {

@@ -19,7 +19,7 @@ let dataDir: string;
 beforeAll(async () => {
   // An embedded database of its own, so the test needs nothing but the browser.
   dataDir = mkdtempSync(join(tmpdir(), 'mailadmin-graphiql-test-'));
-  server = await startServer({ DATA_DIR: dataDir, DATABASE_URL: '', BILLING_INTERVAL_MS: '0' });
+  server = await startServer({ DATA_DIR: dataDir, DATABASE_URL: '' });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
