@@ -909,9 +909,17 @@ describe('SQL statements per request', () => {
     // Token with its master account, the page of groups, one count for all their members.
     expect(count).toBe(3);
 
-    // Asking for a member too reads the page of members again.
+    // Asking for a member too reads the page of members again; as it holds every member, the
+    // page's length is the count and no count statement runs.
     const withMembers = await statementsFor(tenant.token, countsOnly.replace('__typename }', '__typename } edges { node { address } }'));
-    expect(withMembers.count).toBe(4);
+    expect(items(withMembers.result.viewer.masterAccount.groups.edges).map((edge) => edge.node.members.totalCount)).toEqual([4, 4, 4]);
+    expect(withMembers.count).toBe(3);
     expect(app.statements.some((statement) => statement.includes('"group_members"."added_at"'))).toBe(true);
+    expect(app.statements.some((statement) => statement.includes('count('))).toBe(false);
+
+    // A page smaller than the list counts the rest with a statement of its own.
+    const firstTwo = await statementsFor(tenant.token, countsOnly.replace('members {', 'members(first: 2) {').replace('__typename }', '__typename } edges { node { address } }'));
+    expect(items(firstTwo.result.viewer.masterAccount.groups.edges).map((edge) => edge.node.members.totalCount)).toEqual([4, 4, 4]);
+    expect(firstTwo.count).toBe(4);
   });
 });

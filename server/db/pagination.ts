@@ -136,6 +136,7 @@ export async function keysetPage<Row>(query: KeysetQuery<Row>): Promise<Page<Row
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
-    totalCount: query.count,
+    // A first page that holds the whole list has counted it already: no statement to count again.
+    totalCount: !args.after && !args.before && !more ? () => Promise.resolve(page.length) : query.count,
   };
 }
