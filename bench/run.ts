@@ -191,11 +191,18 @@ function printStatements(counts: StatementCount[]) {
   log('');
   log('SQL statements per request, ours (begin/commit included):');
   for (const count of counts) log(`  ${pad(count.workload, 5)}${pad(count.variant, 38)}${count.statements}`);
+  // Ordered from the smallest pages to the largest: a larger page may save a count (a page that
+  // holds the whole list is its own count) but must never cost a statement more.
   for (const workload of ['W1', 'W2'] as const) {
-    const sizes = new Set(counts.filter((c) => c.workload === workload).map((c) => c.statements));
-    if (sizes.size !== 1) throw new Error(`${workload}: the number of statements grows with the page size: ${[...sizes].join(', ')}`);
+    const ofWorkload = counts.filter((c) => c.workload === workload);
+    const [smaller, larger] = ofWorkload.filter((c) => c.variant !== 'as benchmarked');
+    const benchmarked = ofWorkload.find((c) => c.variant === 'as benchmarked');
+    const bySize = [smaller, benchmarked, larger].map((c) => c?.statements ?? Number.NaN);
+    if (bySize.some((n, i) => Number.isNaN(n) || (i > 0 && n > (bySize[i - 1] ?? 0)))) {
+      throw new Error(`${workload}: the number of statements grows with the page size: ${bySize.join(', ')}`);
+    }
   }
-  log('  W1 and W2: the same number of statements whatever the page sizes');
+  log('  W1 and W2: larger pages never cost more statements');
 }
 
 /** Seeds a PGlite data directory with the application's migrations and the same seed SQL, smaller. */
