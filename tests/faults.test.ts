@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DB_CONNECT_TIMEOUT_MS, DEFAULT_DB_STATEMENT_TIMEOUT_MS, loadConfig } from '../server/config.js';
 import { openDatabase, sqlState } from '../server/db/client.js';
-import { decodeId, MAIL_DOMAIN, PASSWORD, unique } from './harness.js';
+import { decodeId, MAIL_DOMAIN, PASSWORD, rowsOf, unique } from './harness.js';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
 import { startServer, type ServerProcess } from './process.js';
 
@@ -35,13 +35,6 @@ type Outcome =
 interface Timed<T> {
   value: T;
   ms: number;
-}
-
-/** The rows of `db.execute`, whose result type depends on the driver underneath. */
-function rowsOf<Row>(result: unknown): Row[] {
-  const rows = (result as { rows?: unknown }).rows;
-  if (!Array.isArray(rows)) throw new Error(`expected rows, got ${JSON.stringify(result)}`);
-  return rows as Row[];
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<Timed<T>> {

@@ -45,6 +45,13 @@ export function globalId(typename: string, id: string): string {
   return Buffer.from(`${typename}:${id}`).toString('base64');
 }
 
+/** The rows of `db.execute`, whose result type depends on the driver underneath. */
+export function rowsOf<Row>(result: unknown): Row[] {
+  const rows = (result as { rows?: unknown }).rows;
+  if (!Array.isArray(rows)) throw new Error(`expected rows, got ${JSON.stringify(result)}`);
+  return rows as Row[];
+}
+
 let seq = 0;
 /** A name no other test, file or run will use, so tenants never collide on a shared database. */
 export function unique(prefix: string): string {

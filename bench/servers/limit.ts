@@ -11,7 +11,9 @@ import pg from 'pg';
 const connectionString = process.env.DATABASE_URL;
 if (!connectionString) throw new Error('DATABASE_URL is required');
 const port = Number(process.env.PORT ?? 4001);
-const pool = new pg.Pool({ connectionString, max: Number(process.env.POOL_SIZE ?? 10) });
+// Planned once per connection, as ours' statements are (server/db/autoprepare.ts): the limit
+// must not pay for planning that ours no longer pays.
+const pool = new pg.Pool({ connectionString, max: Number(process.env.POOL_SIZE ?? 10), options: '-c plan_cache_mode=force_generic_plan' });
 // Ours reads bigints as numbers and timestamps as Date (drizzle's mode: 'number').
 pg.types.setTypeParser(20, (value) => Number(value));
 

@@ -10,6 +10,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { DEFAULT_DB_CONNECT_TIMEOUT_MS } from '../config.js';
+import { autoPrepare, StatementNames } from './autoprepare.js';
 import { listenPostgres, type ListenObserver } from './listen.js';
 
 /** The database as every query sees it: the same type whichever driver is underneath. */
@@ -74,13 +75,21 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       // Sent with each connection's start-up, so every statement of the pool has the limit;
       // pg leaves 0 out, which keeps the database's own setting (by default, no limit).
       statement_timeout: options.statementTimeoutMs ?? 0,
+      // Statements are prepared once per connection (autoPrepare); a generic plan lets PostgreSQL
+      // also plan each once, where its default keeps re-planning those whose generic plan it
+      // estimates dearer, as it did the token lookup on every request.
+      options: withOption(options.databaseUrl, '-c plan_cache_mode=force_generic_plan'),
     });
     // A connection lost to a database restart must not crash the process. The pool reports it
     // for idle clients; a client checked out (say, between two statements of a transaction) has
     // no listener of the pool's and would throw, so each client gets its own. Its next statement
     // then fails, which the request reports, and on release the pool discards it.
     pool.on('error', () => undefined);
-    pool.on('connect', (client) => client.on('error', () => undefined));
+    const names = new StatementNames();
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+      autoPrepare(client, names);
+    });
     const db = drizzlePg({ client: pool, logger });
     if (shouldMigrate) await migrateLocked(options.databaseUrl, connectTimeoutMs);
     const databaseUrl = options.databaseUrl;
@@ -113,6 +122,17 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     poolStats: () => null,
     close: () => client.close(),
   };
+}
+
+/** The connection string's own `options` (if any) followed by `option`. */
+function withOption(databaseUrl: string, option: string): string {
+  let own: string | null = null;
+  try {
+    own = new URL(databaseUrl).searchParams.get('options');
+  } catch {
+    // Not a URL: pg reads no options from it either.
+  }
+  return own ? `${own} ${option}` : option;
 }
 
 /** Any 64-bit number no other code of this database locks with: "mailadmin" in ASCII. */
