@@ -1,5 +1,6 @@
-import { and, asc, count, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { preparedStatement } from '../db/prepared.js';
 import { addresses, users } from '../db/tables.js';
 import { assertAssignable, claimAddress, parseAddress } from './addresses.js';
 import { recordAudit } from './audit.js';
@@ -25,11 +26,22 @@ export async function loadAliases(db: Db, masterAccountId: string, ids: readonly
   return selectAliases(db).where(and(activeAliases, eq(addresses.masterAccountId, masterAccountId), inArray(addresses.id, [...ids])));
 }
 
+const aliasesOfUsers = preparedStatement((db) =>
+  selectAliases(db)
+    .where(
+      and(
+        activeAliases,
+        eq(addresses.masterAccountId, sql.placeholder('masterAccountId')),
+        sql`${addresses.userId} = any(${sql.placeholder('userIds')}::uuid[])`,
+      ),
+    )
+    .orderBy(asc(addresses.address))
+    .prepare('mailadmin_aliases_of_users'),
+);
+
 /** The aliases of several users at once, by address, for the per-request loader. */
 export async function loadAliasesOfUsers(db: Db, masterAccountId: string, userIds: readonly string[]): Promise<AliasRow[]> {
-  return selectAliases(db)
-    .where(and(activeAliases, eq(addresses.masterAccountId, masterAccountId), inArray(addresses.userId, [...userIds])))
-    .orderBy(asc(addresses.address));
+  return aliasesOfUsers(db).execute({ masterAccountId, userIds: [...userIds] });
 }
 
 /**

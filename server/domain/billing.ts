@@ -1,6 +1,7 @@
 import { and, count, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { keysetPage, type PageArgs } from '../db/pagination.js';
+import { preparedStatement } from '../db/prepared.js';
 import { ledgerEntries, lowBalanceNotices, masterAccounts, users } from '../db/tables.js';
 import { recordAudit } from './audit.js';
 import { IdempotencyConflictError, InsufficientFundsError, ValidationError } from './errors.js';
@@ -63,13 +64,18 @@ export async function lockAccount(tx: Db, masterAccountId: string): Promise<Lock
   return { ...account, balanceCents: await balanceOf(tx, masterAccountId) };
 }
 
-export async function balanceOf(db: Db, masterAccountId: string): Promise<number> {
-  const [last] = await db
+const lastBalance = preparedStatement((db) =>
+  db
     .select({ balance: ledgerEntries.balanceAfterCents })
     .from(ledgerEntries)
-    .where(eq(ledgerEntries.masterAccountId, masterAccountId))
+    .where(eq(ledgerEntries.masterAccountId, sql.placeholder('masterAccountId')))
     .orderBy(desc(ledgerEntries.seq))
-    .limit(1);
+    .limit(1)
+    .prepare('mailadmin_balance'),
+);
+
+export async function balanceOf(db: Db, masterAccountId: string): Promise<number> {
+  const [last] = await lastBalance(db).execute({ masterAccountId });
   return last?.balance ?? 0;
 }
 
@@ -445,8 +451,19 @@ export interface LedgerFilter {
   to?: Date | null;
 }
 
+const firstLedgerPage = preparedStatement((db) =>
+  db
+    .select()
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.masterAccountId, sql.placeholder('masterAccountId')))
+    .orderBy(desc(ledgerEntries.seq))
+    .limit(sql.placeholder('limit'))
+    .prepare('mailadmin_ledger_first'),
+);
+
 /** A master account's ledger, newest first. */
 export function listLedger(db: Db, masterAccountId: string, args: PageArgs, filter: LedgerFilter | null | undefined) {
+  const unfiltered = !filter?.kind && !filter?.userId && !filter?.from && !filter?.to;
   const base = and(
     eq(ledgerEntries.masterAccountId, masterAccountId),
     filter?.kind ? eq(ledgerEntries.kind, filter.kind) : undefined,
@@ -466,6 +483,7 @@ export function listLedger(db: Db, masterAccountId: string, args: PageArgs, filt
         .where(and(base, after))
         .orderBy(...orderBy)
         .limit(limit),
+    ...(unfiltered ? { fetchFirst: (limit: number) => firstLedgerPage(db).execute({ masterAccountId, limit }) } : {}),
     count: async () => {
       const [row] = await db.select({ n: count() }).from(ledgerEntries).where(base);
       return row?.n ?? 0;

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, getTableColumns, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { sqlState, UNIQUE_VIOLATION, type Db } from '../db/client.js';
-import { keysetPage, type Page, type PageArgs, type SortKey } from '../db/pagination.js';
+import { keysetPage, orderOf, type Page, type PageArgs, type SortKey } from '../db/pagination.js';
+import { preparedStatement } from '../db/prepared.js';
 import {
   addresses,
   groupMembers,
@@ -391,15 +392,33 @@ export async function unshareResource(
   });
 }
 
+const GROUP_KEYS: SortKey[] = [
+  { column: groups.name, cast: 'text' },
+  { column: groups.id, cast: 'uuid' },
+];
+const firstGroupsPage = preparedStatement((db) =>
+  db
+    .select()
+    .from(groups)
+    .where(eq(groups.masterAccountId, sql.placeholder('masterAccountId')))
+    .orderBy(...orderOf(GROUP_KEYS, true))
+    .limit(sql.placeholder('limit'))
+    .prepare('mailadmin_groups_first'),
+);
+const countGroups = preparedStatement((db) =>
+  db
+    .select({ n: count() })
+    .from(groups)
+    .where(eq(groups.masterAccountId, sql.placeholder('masterAccountId')))
+    .prepare('mailadmin_groups_count'),
+);
+
 /** The groups of one master account, by name. */
 export function listGroups(db: Db, masterAccountId: string, args: PageArgs) {
   const base = eq(groups.masterAccountId, masterAccountId);
   return keysetPage<GroupRow>({
     args,
-    keys: [
-      { column: groups.name, cast: 'text' },
-      { column: groups.id, cast: 'uuid' },
-    ],
+    keys: GROUP_KEYS,
     descending: false,
     cursorOf: (row) => [row.name, row.id],
     fetch: (after, orderBy, limit) =>
@@ -409,22 +428,41 @@ export function listGroups(db: Db, masterAccountId: string, args: PageArgs) {
         .where(and(base, after))
         .orderBy(...orderBy)
         .limit(limit),
+    fetchFirst: (limit) => firstGroupsPage(db).execute({ masterAccountId, limit }),
     count: async () => {
-      const [row] = await db.select({ n: count() }).from(groups).where(base);
+      const [row] = await countGroups(db).execute({ masterAccountId });
       return row?.n ?? 0;
     },
   });
 }
+
+const RESOURCE_KEYS: SortKey[] = [
+  { column: sharedResources.name, cast: 'text' },
+  { column: sharedResources.id, cast: 'uuid' },
+];
+const firstResourcesPage = preparedStatement((db) =>
+  db
+    .select()
+    .from(sharedResources)
+    .where(eq(sharedResources.masterAccountId, sql.placeholder('masterAccountId')))
+    .orderBy(...orderOf(RESOURCE_KEYS, true))
+    .limit(sql.placeholder('limit'))
+    .prepare('mailadmin_resources_first'),
+);
+const countResources = preparedStatement((db) =>
+  db
+    .select({ n: count() })
+    .from(sharedResources)
+    .where(eq(sharedResources.masterAccountId, sql.placeholder('masterAccountId')))
+    .prepare('mailadmin_resources_count'),
+);
 
 /** The shared resources of one master account, by name. */
 export function listResources(db: Db, masterAccountId: string, args: PageArgs) {
   const base = eq(sharedResources.masterAccountId, masterAccountId);
   return keysetPage<ResourceRow>({
     args,
-    keys: [
-      { column: sharedResources.name, cast: 'text' },
-      { column: sharedResources.id, cast: 'uuid' },
-    ],
+    keys: RESOURCE_KEYS,
     descending: false,
     cursorOf: (row) => [row.name, row.id],
     fetch: (after, orderBy, limit) =>
@@ -434,8 +472,9 @@ export function listResources(db: Db, masterAccountId: string, args: PageArgs) {
         .where(and(base, after))
         .orderBy(...orderBy)
         .limit(limit),
+    fetchFirst: (limit) => firstResourcesPage(db).execute({ masterAccountId, limit }),
     count: async () => {
-      const [row] = await db.select({ n: count() }).from(sharedResources).where(base);
+      const [row] = await countResources(db).execute({ masterAccountId });
       return row?.n ?? 0;
     },
   });
@@ -537,13 +576,18 @@ export async function pageMembersOfGroups(
 }
 
 /** How many members each group has. */
-export async function countMembersOfGroups(db: Db, masterAccountId: string, groupIds: readonly string[]): Promise<Map<string, number>> {
-  const rows = await db
+const memberCounts = preparedStatement((db) =>
+  db
     .select({ groupId: groupMembers.groupId, n: count() })
     .from(groupMembers)
     .innerJoin(groups, eq(groups.id, groupMembers.groupId))
-    .where(and(eq(groups.masterAccountId, masterAccountId), inArray(groupMembers.groupId, [...groupIds])))
-    .groupBy(groupMembers.groupId);
+    .where(and(eq(groups.masterAccountId, sql.placeholder('masterAccountId')), sql`${groupMembers.groupId} = any(${sql.placeholder('groupIds')}::uuid[])`))
+    .groupBy(groupMembers.groupId)
+    .prepare('mailadmin_member_counts'),
+);
+
+export async function countMembersOfGroups(db: Db, masterAccountId: string, groupIds: readonly string[]): Promise<Map<string, number>> {
+  const rows = await memberCounts(db).execute({ masterAccountId, groupIds: [...groupIds] });
   return new Map(rows.map((row) => [row.groupId, row.n]));
 }
 

@@ -1,7 +1,7 @@
 import { and, count, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { keysetPage, type PageArgs, type SortKey } from '../db/pagination.js';
-import { preparedStatement } from '../db/prepared.js';
+import { keysetPage, orderOf, type PageArgs, type SortKey } from '../db/pagination.js';
+import { preparedStatement, preparedStatements } from '../db/prepared.js';
 import { addresses, sharedResources, users } from '../db/tables.js';
 import { assertAssignable, claimAddress, parseAddress, releaseUserAddresses } from './addresses.js';
 import { recordAudit } from './audit.js';
@@ -366,6 +366,28 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+const sortKeysOf = (field: UserOrderField): SortKey[] => [SORT_COLUMNS[field], { column: users.id, cast: 'uuid' }];
+type UserOrderKey = `${UserOrderField} ${'ASC' | 'DESC'}`;
+
+/** The first page of an account's users in one order, unfiltered, as listUsers' fetch would read it. */
+const firstUsersPage = preparedStatements((db, key: UserOrderKey) => {
+  const [field, direction] = key.split(' ') as [UserOrderField, 'ASC' | 'DESC'];
+  return selectUsers(db)
+    .where(eq(users.masterAccountId, sql.placeholder('masterAccountId')))
+    .orderBy(...orderOf(sortKeysOf(field), direction === 'ASC'))
+    .limit(sql.placeholder('limit'))
+    .prepare(`mailadmin_users_first_${field}_${direction}`.toLowerCase());
+});
+
+const countAllUsers = preparedStatement((db) =>
+  db
+    .select({ n: count() })
+    .from(users)
+    .innerJoin(addresses, primaryAddress)
+    .where(eq(users.masterAccountId, sql.placeholder('masterAccountId')))
+    .prepare('mailadmin_users_count'),
+);
+
 export async function listUsers(db: Db, masterAccountId: string, args: PageArgs, filter: UserFilter | null | undefined, order: UserOrder | null | undefined) {
   const conditions: (SQL | undefined)[] = [eq(users.masterAccountId, masterAccountId)];
   if (filter?.plan) conditions.push(eq(users.plan, filter.plan));
@@ -378,21 +400,26 @@ export async function listUsers(db: Db, masterAccountId: string, args: PageArgs,
     const pattern = `%${escapeLike(search.toLowerCase())}%`;
     conditions.push(or(ilike(addresses.address, pattern), ilike(users.displayName, pattern)));
   }
+  const unfiltered = conditions.length === 1;
   const base = and(...conditions);
   const field = order?.field ?? 'CREATED_AT';
+  const direction = order?.direction ?? 'ASC';
   const sortValue = SORT_KEYS[field];
   return keysetPage<UserRow>({
     args,
-    keys: [SORT_COLUMNS[field], { column: users.id, cast: 'uuid' }],
-    descending: order?.direction === 'DESC',
+    keys: sortKeysOf(field),
+    descending: direction === 'DESC',
     cursorOf: (row) => [sortValue(row), row.id],
     fetch: (after, orderBy, limit) =>
       selectUsers(db)
         .where(and(base, after))
         .orderBy(...orderBy)
         .limit(limit),
+    ...(unfiltered ? { fetchFirst: (limit: number) => firstUsersPage(db, `${field} ${direction}`).execute({ masterAccountId, limit }) } : {}),
     count: async () => {
-      const [row] = await db.select({ n: count() }).from(users).innerJoin(addresses, primaryAddress).where(base);
+      const [row] = unfiltered
+        ? await countAllUsers(db).execute({ masterAccountId })
+        : await db.select({ n: count() }).from(users).innerJoin(addresses, primaryAddress).where(base);
       return row?.n ?? 0;
     },
   });
