@@ -17,7 +17,7 @@ const workload = WORKLOADS.find((w) => w.name === name);
 if (!workload || workload.mutation) throw new Error(`profile takes a read workload: W1, W2, W3 or W4, not ${name}`);
 
 const database = await openDatabase({ databaseUrl: url, migrate: false });
-const yoga = buildYoga({ database, config: { ...loadConfig({}), databaseUrl: url } });
+const yoga = buildYoga({ database, config: { ...loadConfig({ GRAPHQL_JIT: process.env.GRAPHQL_JIT }), databaseUrl: url } });
 const source = { tenants: tenants(FULL_SIZE), runId: 'profile' };
 const send = async (i: number) => {
   const call = workload.call('ours', source, i);

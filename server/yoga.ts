@@ -1,6 +1,7 @@
 import { IncomingMessage } from 'node:http';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError } from 'graphql';
+import { getNamedType, getOperationAST, GraphQLError, isInputObjectType, typeFromAST, type ExecutionArgs } from 'graphql';
 import { createYoga, maskError as maskUnexpected, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -116,6 +117,20 @@ function useMalformedParamsAreBadRequests(): Plugin {
   };
 }
 
+/**
+ * graphql-jit 0.8 coerces a variable of an input object type without the defaults of its fields
+ * (CreateUserInput's `kind` comes out missing and the request is refused), so an operation with
+ * such a variable runs on graphql-js; input objects written in the document are not affected.
+ */
+function jitCanRun({ schema, document, operationName }: ExecutionArgs): boolean {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return false;
+  return (operation.variableDefinitions ?? []).every((variable) => {
+    const type = typeFromAST(schema, variable.type);
+    return type !== undefined && !isInputObjectType(getNamedType(type));
+  });
+}
+
 export interface BuildYogaOptions {
   database: Database;
   config: Config;
@@ -147,6 +162,7 @@ export function buildYoga({ database, config, logger, events }: BuildYogaOptions
       useDatabaseHealth(database),
       useMalformedParamsAreBadRequests(),
       ...useQueryLimits({ production: config.production }),
+      ...(config.graphqlJit ? [useGraphQlJit({}, { enableIf: jitCanRun })] : []),
     ],
   });
 }

@@ -508,7 +508,7 @@ describe('/health', () => {
   it('answers 503 when the database is gone', async () => {
     // A database of its own (schema not needed: /health only pings), closed before the request.
     const database = await openDatabase({ dataDir: 'memory://', migrate: false });
-    const yoga = buildYoga({ database, config: loadConfig({}) });
+    const yoga = buildYoga({ database, config: loadConfig({ GRAPHQL_JIT: process.env.GRAPHQL_JIT }) });
     try {
       const healthy = await yoga.fetch('http://yoga/health');
       expect(healthy.status).toBe(200);

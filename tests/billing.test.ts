@@ -845,7 +845,7 @@ describe('low balance: one invitation to recharge per crossing of the threshold'
 
   it('the lowBalance subscription over HTTP (Server-Sent Events) receives the notice a mutation causes, in its own tenant only', async () => {
     // The application over a real HTTP server, with its own event bus; the database is the file's.
-    const yoga = buildYoga({ database: app.database, config: { ...loadConfig({}), mailDomain: MAIL_DOMAIN, dnsServers: [] } });
+    const yoga = buildYoga({ database: app.database, config: { ...loadConfig({ GRAPHQL_JIT: process.env.GRAPHQL_JIT }), mailDomain: MAIL_DOMAIN, dnsServers: [] } });
     const server = createServer((request, response) => void yoga.handle(request, response));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;

@@ -99,7 +99,7 @@ export async function startApp(options: { dnsServers?: string[] } = {}): Promise
     migrate: !databaseUrl,
     onQuery: (query) => statements.push(query),
   });
-  const config = { ...loadConfig({}), mailDomain: MAIL_DOMAIN, dnsServers: options.dnsServers ?? [] };
+  const config = { ...loadConfig({ GRAPHQL_JIT: process.env.GRAPHQL_JIT }), mailDomain: MAIL_DOMAIN, dnsServers: options.dnsServers ?? [] };
   const yoga = buildYoga({ database, config });
   afterAll(async () => {
     await yoga.dispose();
