@@ -32,3 +32,53 @@ describe('SQL statements per request', () => {
     expect(many.count).toBeLessThanOrEqual(2);
   });
 });
+
+describe('totalCount of a first page', () => {
+  const COUNTED = `query ($first: Int!, $order: UserOrder) {
+    viewer { masterAccount {
+      users(first: $first, orderBy: $order) { totalCount edges { node { address } } pageInfo { hasNextPage } }
+      groups(first: 1) { ...GroupTotal }
+      resources(first: 1) { totalCount edges { node { name } } }
+    } }
+  }
+  fragment GroupTotal on GroupConnection { totalCount edges { node { name } } }`;
+
+  it('is counted by the statement that reads the page, through fragments too, and stays right', async () => {
+    const tenant = await app.signUp();
+    for (let i = 0; i < 6; i++) await app.createUser(tenant);
+    for (const name of ['alpha', 'beta', 'gamma']) {
+      const made = await app.gql(`mutation ($input: CreateGroupInput!) { createGroup(input: $input) { __typename } }`, { input: { name } }, tenant.token);
+      expect(made.data.createGroup.__typename).toBe('CreateGroupSuccess');
+      const resource = await app.gql(
+        `mutation ($input: CreateResourceInput!) { createResource(input: $input) { __typename } }`,
+        { input: { name, kind: 'CALENDAR', ownerId: tenant.ownerId } },
+        tenant.token,
+      );
+      expect(resource.data.createResource.__typename).toBe('CreateResourceSuccess');
+    }
+    for (const order of [null, { field: 'ADDRESS', direction: 'DESC' }]) {
+      await app.gql(COUNTED, { first: 2, order }, tenant.token);
+      app.statements.length = 0;
+      const result = await app.gql(COUNTED, { first: 2, order }, tenant.token);
+      expect(result.errors).toBeUndefined();
+      const account = result.data.viewer.masterAccount;
+      expect(account.users.totalCount).toBe(7);
+      expect(items(account.users.edges)).toHaveLength(2);
+      expect(account.users.pageInfo.hasNextPage).toBe(true);
+      expect(account.groups.totalCount).toBe(3);
+      expect(account.resources.totalCount).toBe(3);
+      // The token lookup and one statement per list: no separate count.
+      expect(app.statements).toHaveLength(4);
+      expect(app.statements.filter((statement) => /count\(\*\) over \(\)/.test(statement))).toHaveLength(3);
+    }
+  });
+
+  it('is left out of the page statement when not asked for', async () => {
+    const tenant = await app.signUp();
+    await app.gql(`{ viewer { masterAccount { users(first: 1) { edges { node { address } } } } } }`, {}, tenant.token);
+    app.statements.length = 0;
+    const result = await app.gql(`{ viewer { masterAccount { users(first: 1) { edges { node { address } } } } } }`, {}, tenant.token);
+    expect(result.errors).toBeUndefined();
+    expect(app.statements.some((statement) => statement.includes('over ()'))).toBe(false);
+  });
+});

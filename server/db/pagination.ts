@@ -38,6 +38,11 @@ export interface KeysetQuery<Row> {
    * Must read what `fetch(undefined, orderOf(keys, !descending), limit)` reads; `fetch` serves when absent.
    */
   fetchFirst?: (limit: number) => Promise<Row[]>;
+  /**
+   * Like fetchFirst, with the length of the whole list counted in the same statement
+   * (`count(*) over ()`); given only when the client asks for totalCount, and then preferred.
+   */
+  fetchFirstCounted?: (limit: number) => Promise<{ rows: Row[]; total: number }>;
   count: () => Promise<number>;
   /** False when the client asked only for totalCount: the arguments are checked, no row is read. */
   rows?: boolean;
@@ -104,6 +109,16 @@ function compare(keys: SortKey[], values: (string | number)[], op: '>' | '<'): S
   return sql`(${columns}) ${sql.raw(op)} (${params})`;
 }
 
+/** The rows of a statement that also selected `count(*) over ()` as `total`, and that total. */
+export function splitTotal<Row extends { total: number }>(counted: Row[]): { rows: Omit<Row, 'total'>[]; total: number } {
+  const rows = counted.map((row) => {
+    const copy: Partial<Row> = { ...row };
+    delete copy.total;
+    return copy as Omit<Row, 'total'>;
+  });
+  return { rows, total: counted[0]?.total ?? 0 };
+}
+
 /** The ORDER BY of a keyset read in one direction. */
 export function orderOf(keys: SortKey[], ascending: boolean): SQL[] {
   return keys.map((k) => (ascending ? sql`${k.column} asc` : sql`${k.column} desc`));
@@ -133,8 +148,12 @@ export async function keysetPage<Row>(query: KeysetQuery<Row>): Promise<Page<Row
 
   // Walking backwards reads the index the other way and reverses the page afterwards.
   const ascending = descending === backward;
-  const rows =
-    !where && !backward && query.fetchFirst ? await query.fetchFirst(size + 1) : await query.fetch(where, orderOf(keys, ascending), size + 1);
+  const firstForward = !where && !backward;
+  let counted: number | undefined;
+  let rows: Row[];
+  if (firstForward && query.fetchFirstCounted) ({ rows, total: counted } = await query.fetchFirstCounted(size + 1));
+  else if (firstForward && query.fetchFirst) rows = await query.fetchFirst(size + 1);
+  else rows = await query.fetch(where, orderOf(keys, ascending), size + 1);
   const more = rows.length > size;
   const page = rows.slice(0, size);
   if (backward) page.reverse();
@@ -148,6 +167,6 @@ export async function keysetPage<Row>(query: KeysetQuery<Row>): Promise<Page<Row
       endCursor: edges.at(-1)?.cursor ?? null,
     },
     // A first page that holds the whole list has counted it already: no statement to count again.
-    totalCount: !args.after && !args.before && !more ? () => Promise.resolve(page.length) : query.count,
+    totalCount: counted !== undefined ? () => Promise.resolve(counted) : !args.after && !args.before && !more ? () => Promise.resolve(page.length) : query.count,
   };
 }

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, getTableColumns, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { sqlState, UNIQUE_VIOLATION, type Db } from '../db/client.js';
-import { keysetPage, orderOf, type Page, type PageArgs, type SortKey } from '../db/pagination.js';
+import { keysetPage, orderOf, splitTotal, type Page, type PageArgs, type SortKey } from '../db/pagination.js';
 import { preparedStatement } from '../db/prepared.js';
 import {
   addresses,
@@ -405,6 +405,15 @@ const firstGroupsPage = preparedStatement((db) =>
     .limit(sql.placeholder('limit'))
     .prepare('mailadmin_groups_first'),
 );
+const firstGroupsPageCounted = preparedStatement((db) =>
+  db
+    .select({ ...getTableColumns(groups), total: sql<number>`count(*) over ()`.mapWith(Number) })
+    .from(groups)
+    .where(eq(groups.masterAccountId, sql.placeholder('masterAccountId')))
+    .orderBy(...orderOf(GROUP_KEYS, true))
+    .limit(sql.placeholder('limit'))
+    .prepare('mailadmin_groups_first_counted'),
+);
 const countGroups = preparedStatement((db) =>
   db
     .select({ n: count() })
@@ -414,7 +423,7 @@ const countGroups = preparedStatement((db) =>
 );
 
 /** The groups of one master account, by name. */
-export function listGroups(db: Db, masterAccountId: string, args: PageArgs) {
+export function listGroups(db: Db, masterAccountId: string, args: PageArgs, wantsTotal = false) {
   const base = eq(groups.masterAccountId, masterAccountId);
   return keysetPage<GroupRow>({
     args,
@@ -429,6 +438,7 @@ export function listGroups(db: Db, masterAccountId: string, args: PageArgs) {
         .orderBy(...orderBy)
         .limit(limit),
     fetchFirst: (limit) => firstGroupsPage(db).execute({ masterAccountId, limit }),
+    ...(wantsTotal ? { fetchFirstCounted: async (limit: number) => splitTotal(await firstGroupsPageCounted(db).execute({ masterAccountId, limit })) } : {}),
     count: async () => {
       const [row] = await countGroups(db).execute({ masterAccountId });
       return row?.n ?? 0;
@@ -449,6 +459,15 @@ const firstResourcesPage = preparedStatement((db) =>
     .limit(sql.placeholder('limit'))
     .prepare('mailadmin_resources_first'),
 );
+const firstResourcesPageCounted = preparedStatement((db) =>
+  db
+    .select({ ...getTableColumns(sharedResources), total: sql<number>`count(*) over ()`.mapWith(Number) })
+    .from(sharedResources)
+    .where(eq(sharedResources.masterAccountId, sql.placeholder('masterAccountId')))
+    .orderBy(...orderOf(RESOURCE_KEYS, true))
+    .limit(sql.placeholder('limit'))
+    .prepare('mailadmin_resources_first_counted'),
+);
 const countResources = preparedStatement((db) =>
   db
     .select({ n: count() })
@@ -458,7 +477,7 @@ const countResources = preparedStatement((db) =>
 );
 
 /** The shared resources of one master account, by name. */
-export function listResources(db: Db, masterAccountId: string, args: PageArgs) {
+export function listResources(db: Db, masterAccountId: string, args: PageArgs, wantsTotal = false) {
   const base = eq(sharedResources.masterAccountId, masterAccountId);
   return keysetPage<ResourceRow>({
     args,
@@ -473,6 +492,7 @@ export function listResources(db: Db, masterAccountId: string, args: PageArgs) {
         .orderBy(...orderBy)
         .limit(limit),
     fetchFirst: (limit) => firstResourcesPage(db).execute({ masterAccountId, limit }),
+    ...(wantsTotal ? { fetchFirstCounted: async (limit: number) => splitTotal(await firstResourcesPageCounted(db).execute({ masterAccountId, limit })) } : {}),
     count: async () => {
       const [row] = await countResources(db).execute({ masterAccountId });
       return row?.n ?? 0;

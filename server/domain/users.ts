@@ -1,6 +1,6 @@
 import { and, count, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { keysetPage, orderOf, type PageArgs, type SortKey } from '../db/pagination.js';
+import { keysetPage, orderOf, splitTotal, type PageArgs, type SortKey } from '../db/pagination.js';
 import { preparedStatement, preparedStatements } from '../db/prepared.js';
 import { addresses, sharedResources, users } from '../db/tables.js';
 import { assertAssignable, claimAddress, parseAddress, releaseUserAddresses } from './addresses.js';
@@ -379,6 +379,19 @@ const firstUsersPage = preparedStatements((db, key: UserOrderKey) => {
     .prepare(`mailadmin_users_first_${field}_${direction}`.toLowerCase());
 });
 
+/** The same first page with the number of the account's users in each row. */
+const firstUsersPageCounted = preparedStatements((db, key: UserOrderKey) => {
+  const [field, direction] = key.split(' ') as [UserOrderField, 'ASC' | 'DESC'];
+  return db
+    .select({ ...userColumns, total: sql<number>`count(*) over ()`.mapWith(Number) })
+    .from(users)
+    .innerJoin(addresses, primaryAddress)
+    .where(eq(users.masterAccountId, sql.placeholder('masterAccountId')))
+    .orderBy(...orderOf(sortKeysOf(field), direction === 'ASC'))
+    .limit(sql.placeholder('limit'))
+    .prepare(`mailadmin_users_first_counted_${field}_${direction}`.toLowerCase());
+});
+
 const countAllUsers = preparedStatement((db) =>
   db
     .select({ n: count() })
@@ -388,7 +401,15 @@ const countAllUsers = preparedStatement((db) =>
     .prepare('mailadmin_users_count'),
 );
 
-export async function listUsers(db: Db, masterAccountId: string, args: PageArgs, filter: UserFilter | null | undefined, order: UserOrder | null | undefined) {
+export async function listUsers(
+  db: Db,
+  masterAccountId: string,
+  args: PageArgs,
+  filter: UserFilter | null | undefined,
+  order: UserOrder | null | undefined,
+  /** Whether the client asks for totalCount. */
+  wantsTotal = false,
+) {
   const conditions: (SQL | undefined)[] = [eq(users.masterAccountId, masterAccountId)];
   if (filter?.plan) conditions.push(eq(users.plan, filter.plan));
   if (filter?.status) conditions.push(eq(users.status, filter.status));
@@ -416,6 +437,9 @@ export async function listUsers(db: Db, masterAccountId: string, args: PageArgs,
         .orderBy(...orderBy)
         .limit(limit),
     ...(unfiltered ? { fetchFirst: (limit: number) => firstUsersPage(db, `${field} ${direction}`).execute({ masterAccountId, limit }) } : {}),
+    ...(unfiltered && wantsTotal
+      ? { fetchFirstCounted: async (limit: number) => splitTotal(await firstUsersPageCounted(db, `${field} ${direction}`).execute({ masterAccountId, limit })) }
+      : {}),
     count: async () => {
       const [row] = unfiltered
         ? await countAllUsers(db).execute({ masterAccountId })

@@ -6,6 +6,7 @@ import { listGroups, listResources } from '../domain/groups.js';
 import { hasConsoleAccess } from '../domain/plans.js';
 import { listApiTokens } from '../domain/tokens.js';
 import { listUsers } from '../domain/users.js';
+import { selectsTotalCount } from './selection.js';
 import { assertAdmin, assertConsole } from '../domain/viewer.js';
 import { PlanEnum } from './plans.js';
 import { ApiTokenRef, AuditEventRef, DomainRef, GroupRef, MasterAccountRef, SharedResourceRef, UserRef } from './refs.js';
@@ -69,9 +70,9 @@ builder.node(MasterAccountRef, {
           filter: t.arg({ type: UserFilter, description: 'Conditions the users must meet.' }),
           orderBy: t.arg({ type: UserOrder, description: 'The order (default: by creation, oldest first).' }),
         },
-        resolve: (account, args, context) => {
+        resolve: (account, args, context, info) => {
           assertConsole(context.viewer);
-          return listUsers(context.db, account.id, args, args.filter, args.orderBy);
+          return listUsers(context.db, account.id, args, args.filter, args.orderBy, selectsTotalCount(info));
         },
       },
       { name: 'UserConnection', description: 'A page of user accounts.' },
@@ -93,9 +94,9 @@ builder.node(MasterAccountRef, {
       {
         type: GroupRef,
         description: 'The groups of this master account, by name. Needs console access.',
-        resolve: (account, args, context) => {
+        resolve: (account, args, context, info) => {
           assertConsole(context.viewer);
-          return listGroups(context.db, account.id, args);
+          return listGroups(context.db, account.id, args, selectsTotalCount(info));
         },
       },
       { name: 'GroupConnection', description: 'A page of groups.' },
@@ -105,9 +106,9 @@ builder.node(MasterAccountRef, {
       {
         type: SharedResourceRef,
         description: 'The shared calendars, document folders, address books and mailboxes, by name. Needs console access.',
-        resolve: (account, args, context) => {
+        resolve: (account, args, context, info) => {
           assertConsole(context.viewer);
-          return listResources(context.db, account.id, args);
+          return listResources(context.db, account.id, args, selectsTotalCount(info));
         },
       },
       { name: 'SharedResourceConnection', description: 'A page of shared resources.' },

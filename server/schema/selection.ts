@@ -19,3 +19,19 @@ function selectsBeyondCount(selectionSet: SelectionSetNode, info: GraphQLResolve
 export function selectsRows(info: GraphQLResolveInfo): boolean {
   return info.fieldNodes.some((node) => !node.selectionSet || selectsBeyondCount(node.selectionSet, info));
 }
+
+function selectsTotal(selectionSet: SelectionSetNode, info: GraphQLResolveInfo): boolean {
+  return selectionSet.selections.some((selection) => {
+    if (selection.kind === Kind.FIELD) return selection.name.value === 'totalCount';
+    const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : info.fragments[selection.name.value];
+    return fragment ? selectsTotal(fragment.selectionSet, info) : false;
+  });
+}
+
+/**
+ * Whether a connection field asks for its totalCount: its first page can then count the list in
+ * the same statement. A field skipped by a directive still counts as asked for.
+ */
+export function selectsTotalCount(info: GraphQLResolveInfo): boolean {
+  return info.fieldNodes.some((node) => node.selectionSet !== undefined && selectsTotal(node.selectionSet, info));
+}
