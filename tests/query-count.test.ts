@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { items, startApp, type Tenant } from './harness.js';
+import { items, startApp, text, type Tenant } from './harness.js';
 
 const app = await startApp();
 
@@ -80,5 +80,27 @@ describe('totalCount of a first page', () => {
     const result = await app.gql(`{ viewer { masterAccount { users(first: 1) { edges { node { address } } } } } }`, {}, tenant.token);
     expect(result.errors).toBeUndefined();
     expect(app.statements.some((statement) => statement.includes('over ()'))).toBe(false);
+  });
+});
+
+describe('totalCount of a filtered first page', () => {
+  it('is counted by the statement that reads the page', async () => {
+    const tenant = await app.signUp();
+    for (let i = 0; i < 5; i++) await app.createUser(tenant);
+    const query = `query ($filter: UserFilter) {
+      viewer { masterAccount { users(first: 2, filter: $filter, orderBy: { field: ADDRESS, direction: ASC }) { totalCount edges { node { plan } } } } }
+    }`;
+    const filter = { plan: 'ENTRY' };
+    await app.gql(query, { filter }, tenant.token);
+    app.statements.length = 0;
+    const result = await app.gql(query, { filter }, tenant.token);
+    expect(result.errors).toBeUndefined();
+    // The token lookup and the counted page.
+    expect(app.statements).toHaveLength(2);
+    const all = await app.gql(`{ viewer { masterAccount { users(first: 100) { edges { node { plan } } } } } }`, {}, tenant.token);
+    const entry = items(all.data.viewer.masterAccount.users.edges).filter((edge) => text(edge.node.plan) === 'ENTRY').length;
+    expect(entry).toBeGreaterThan(2);
+    expect(result.data.viewer.masterAccount.users.totalCount).toBe(entry);
+    expect(items(result.data.viewer.masterAccount.users.edges).map((edge) => edge.node.plan)).toEqual(['ENTRY', 'ENTRY']);
   });
 });

@@ -437,8 +437,21 @@ export async function listUsers(
         .orderBy(...orderBy)
         .limit(limit),
     ...(unfiltered ? { fetchFirst: (limit: number) => firstUsersPage(db, `${field} ${direction}`).execute({ masterAccountId, limit }) } : {}),
-    ...(unfiltered && wantsTotal
-      ? { fetchFirstCounted: async (limit: number) => splitTotal(await firstUsersPageCounted(db, `${field} ${direction}`).execute({ masterAccountId, limit })) }
+    ...(wantsTotal
+      ? {
+          fetchFirstCounted: async (limit: number) =>
+            splitTotal(
+              unfiltered
+                ? await firstUsersPageCounted(db, `${field} ${direction}`).execute({ masterAccountId, limit })
+                : await db
+                    .select({ ...userColumns, total: sql<number>`count(*) over ()`.mapWith(Number) })
+                    .from(users)
+                    .innerJoin(addresses, primaryAddress)
+                    .where(base)
+                    .orderBy(...orderOf(sortKeysOf(field), direction === 'ASC'))
+                    .limit(limit),
+            ),
+        }
       : {}),
     count: async () => {
       const [row] = unfiltered
