@@ -109,7 +109,10 @@ function compare(keys: SortKey[], values: (string | number)[], op: '>' | '<'): S
   return sql`(${columns}) ${sql.raw(op)} (${params})`;
 }
 
-/** The rows of a statement that also selected `count(*) over ()` as `total`, and that total. */
+/** A column with the number of rows the statement's WHERE matches, before its LIMIT; select it as `total`. */
+export const countOverAll = () => sql<number>`count(*) over ()`.mapWith(Number);
+
+/** The rows of a statement that also selected countOverAll() as `total`, and that total. */
 export function splitTotal<Row extends { total: number }>(counted: Row[]): { rows: Omit<Row, 'total'>[]; total: number } {
   const rows = counted.map((row) => {
     const copy: Partial<Row> = { ...row };
@@ -158,6 +161,8 @@ export async function keysetPage<Row>(query: KeysetQuery<Row>): Promise<Page<Row
   const page = rows.slice(0, size);
   if (backward) page.reverse();
   const edges = page.map((node) => ({ cursor: encodeCursor(query.cursorOf(node)), node }));
+  // Known without a count statement when the page statement counted, or when a first page holds the whole list.
+  const total = counted ?? (!args.after && !args.before && !more ? page.length : undefined);
   return {
     edges,
     pageInfo: {
@@ -166,7 +171,6 @@ export async function keysetPage<Row>(query: KeysetQuery<Row>): Promise<Page<Row
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
-    // A first page that holds the whole list has counted it already: no statement to count again.
-    totalCount: counted !== undefined ? () => Promise.resolve(counted) : !args.after && !args.before && !more ? () => Promise.resolve(page.length) : query.count,
+    totalCount: total === undefined ? query.count : () => Promise.resolve(total),
   };
 }

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, getTableColumns, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { sqlState, UNIQUE_VIOLATION, type Db } from '../db/client.js';
-import { keysetPage, orderOf, splitTotal, type Page, type PageArgs, type SortKey } from '../db/pagination.js';
+import { countOverAll, keysetPage, orderOf, splitTotal, type Page, type PageArgs, type SortKey } from '../db/pagination.js';
 import { preparedStatement } from '../db/prepared.js';
 import {
   addresses,
@@ -407,7 +407,7 @@ const firstGroupsPage = preparedStatement((db) =>
 );
 const firstGroupsPageCounted = preparedStatement((db) =>
   db
-    .select({ ...getTableColumns(groups), total: sql<number>`count(*) over ()`.mapWith(Number) })
+    .select({ ...getTableColumns(groups), total: countOverAll() })
     .from(groups)
     .where(eq(groups.masterAccountId, sql.placeholder('masterAccountId')))
     .orderBy(...orderOf(GROUP_KEYS, true))
@@ -461,7 +461,7 @@ const firstResourcesPage = preparedStatement((db) =>
 );
 const firstResourcesPageCounted = preparedStatement((db) =>
   db
-    .select({ ...getTableColumns(sharedResources), total: sql<number>`count(*) over ()`.mapWith(Number) })
+    .select({ ...getTableColumns(sharedResources), total: countOverAll() })
     .from(sharedResources)
     .where(eq(sharedResources.masterAccountId, sql.placeholder('masterAccountId')))
     .orderBy(...orderOf(RESOURCE_KEYS, true))

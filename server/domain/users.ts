@@ -1,6 +1,6 @@
 import { and, count, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { keysetPage, orderOf, splitTotal, type PageArgs, type SortKey } from '../db/pagination.js';
+import { countOverAll, keysetPage, orderOf, splitTotal, type PageArgs, type SortKey } from '../db/pagination.js';
 import { preparedStatement, preparedStatements } from '../db/prepared.js';
 import { addresses, sharedResources, users } from '../db/tables.js';
 import { assertAssignable, claimAddress, parseAddress, releaseUserAddresses } from './addresses.js';
@@ -379,18 +379,23 @@ const firstUsersPage = preparedStatements((db, key: UserOrderKey) => {
     .prepare(`mailadmin_users_first_${field}_${direction}`.toLowerCase());
 });
 
-/** The same first page with the number of the account's users in each row. */
-const firstUsersPageCounted = preparedStatements((db, key: UserOrderKey) => {
+/** A first page forward in one order, with the number of users the condition matches in each row. */
+function firstUsersCounted(db: Db, where: SQL | undefined, key: UserOrderKey) {
   const [field, direction] = key.split(' ') as [UserOrderField, 'ASC' | 'DESC'];
   return db
-    .select({ ...userColumns, total: sql<number>`count(*) over ()`.mapWith(Number) })
+    .select({ ...userColumns, total: countOverAll() })
     .from(users)
     .innerJoin(addresses, primaryAddress)
-    .where(eq(users.masterAccountId, sql.placeholder('masterAccountId')))
-    .orderBy(...orderOf(sortKeysOf(field), direction === 'ASC'))
+    .where(where)
+    .orderBy(...orderOf(sortKeysOf(field), direction === 'ASC'));
+}
+
+/** The unfiltered first page counted, built once per order. */
+const firstUsersPageCounted = preparedStatements((db, key: UserOrderKey) =>
+  firstUsersCounted(db, eq(users.masterAccountId, sql.placeholder('masterAccountId')), key)
     .limit(sql.placeholder('limit'))
-    .prepare(`mailadmin_users_first_counted_${field}_${direction}`.toLowerCase());
-});
+    .prepare(`mailadmin_users_first_counted_${key.replace(' ', '_')}`.toLowerCase()),
+);
 
 const countAllUsers = preparedStatement((db) =>
   db
@@ -425,6 +430,7 @@ export async function listUsers(
   const base = and(...conditions);
   const field = order?.field ?? 'CREATED_AT';
   const direction = order?.direction ?? 'ASC';
+  const orderKey: UserOrderKey = `${field} ${direction}`;
   const sortValue = SORT_KEYS[field];
   return keysetPage<UserRow>({
     args,
@@ -436,20 +442,14 @@ export async function listUsers(
         .where(and(base, after))
         .orderBy(...orderBy)
         .limit(limit),
-    ...(unfiltered ? { fetchFirst: (limit: number) => firstUsersPage(db, `${field} ${direction}`).execute({ masterAccountId, limit }) } : {}),
+    ...(unfiltered ? { fetchFirst: (limit: number) => firstUsersPage(db, orderKey).execute({ masterAccountId, limit }) } : {}),
     ...(wantsTotal
       ? {
           fetchFirstCounted: async (limit: number) =>
             splitTotal(
               unfiltered
-                ? await firstUsersPageCounted(db, `${field} ${direction}`).execute({ masterAccountId, limit })
-                : await db
-                    .select({ ...userColumns, total: sql<number>`count(*) over ()`.mapWith(Number) })
-                    .from(users)
-                    .innerJoin(addresses, primaryAddress)
-                    .where(base)
-                    .orderBy(...orderOf(sortKeysOf(field), direction === 'ASC'))
-                    .limit(limit),
+                ? await firstUsersPageCounted(db, orderKey).execute({ masterAccountId, limit })
+                : await firstUsersCounted(db, base, orderKey).limit(limit),
             ),
         }
       : {}),

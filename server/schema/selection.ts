@@ -2,12 +2,15 @@ import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 
 const COUNT_ONLY_FIELDS = new Set(['totalCount', '__typename']);
 
-function selectsBeyondCount(selectionSet: SelectionSetNode, info: GraphQLResolveInfo): boolean {
+/**
+ * Whether any field of a selection, looking through fragments, passes `test`. A fragment the
+ * document does not define fails validation before this runs; it answers `ifUndefined` anyway.
+ */
+function someField(selectionSet: SelectionSetNode, info: GraphQLResolveInfo, test: (name: string) => boolean, ifUndefined: boolean): boolean {
   return selectionSet.selections.some((selection) => {
-    if (selection.kind === Kind.FIELD) return !COUNT_ONLY_FIELDS.has(selection.name.value);
+    if (selection.kind === Kind.FIELD) return test(selection.name.value);
     const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : info.fragments[selection.name.value];
-    // A fragment the document does not define fails validation before this runs; be safe anyway.
-    return fragment ? selectsBeyondCount(fragment.selectionSet, info) : true;
+    return fragment ? someField(fragment.selectionSet, info, test, ifUndefined) : ifUndefined;
   });
 }
 
@@ -17,15 +20,7 @@ function selectsBeyondCount(selectionSet: SelectionSetNode, info: GraphQLResolve
  * A field skipped by a directive still counts as asked for: fetching too much is only slower.
  */
 export function selectsRows(info: GraphQLResolveInfo): boolean {
-  return info.fieldNodes.some((node) => !node.selectionSet || selectsBeyondCount(node.selectionSet, info));
-}
-
-function selectsTotal(selectionSet: SelectionSetNode, info: GraphQLResolveInfo): boolean {
-  return selectionSet.selections.some((selection) => {
-    if (selection.kind === Kind.FIELD) return selection.name.value === 'totalCount';
-    const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : info.fragments[selection.name.value];
-    return fragment ? selectsTotal(fragment.selectionSet, info) : false;
-  });
+  return info.fieldNodes.some((node) => !node.selectionSet || someField(node.selectionSet, info, (name) => !COUNT_ONLY_FIELDS.has(name), true));
 }
 
 /**
@@ -33,5 +28,5 @@ function selectsTotal(selectionSet: SelectionSetNode, info: GraphQLResolveInfo):
  * the same statement. A field skipped by a directive still counts as asked for.
  */
 export function selectsTotalCount(info: GraphQLResolveInfo): boolean {
-  return info.fieldNodes.some((node) => node.selectionSet !== undefined && selectsTotal(node.selectionSet, info));
+  return info.fieldNodes.some((node) => node.selectionSet !== undefined && someField(node.selectionSet, info, (name) => name === 'totalCount', false));
 }
