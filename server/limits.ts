@@ -199,6 +199,52 @@ export function useQueryLimits({ production }: { production: boolean }): Plugin[
   ];
 }
 
+const CONTENT_LENGTH = /^\d+$/;
+
+function bodyTooLarge(): GraphQLError {
+  return new GraphQLError('Request body too large', { extensions: { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } } });
+}
+
+/**
+ * Refuses request bodies over `limit` bytes with 413, as yoga's `maxRequestBodySize` does, at a
+ * fraction of its cost: yoga pipes every body through a TransformStream (5% of a small request's
+ * CPU, the pipeline's AbortController and DOMException included). Node's HTTP parser reads exactly
+ * Content-Length bytes of a body, so a body with a valid header within the limit needs no
+ * counting; only a chunked body, which has no Content-Length, is counted as it streams in.
+ */
+export function useRequestBodyLimit(limit: number): Plugin {
+  return {
+    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+      const length = request.headers.get('content-length');
+      if (length !== null) {
+        // One non-negative integer only: a comma-joined list is a request-smuggling attempt.
+        if (!CONTENT_LENGTH.test(length)) {
+          throw new GraphQLError('Content-Length header is invalid.', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+        }
+        if (Number(length) > limit) throw bodyTooLarge();
+        return;
+      }
+      const { body } = request;
+      if (!requestParser || !body) return;
+      let read = 0;
+      // A native stream (yoga.fetch given a native Request) pipes only into a native TransformStream.
+      const Transform = body instanceof ReadableStream ? globalThis.TransformStream : fetchAPI.TransformStream;
+      const counted = body.pipeThrough(
+        new Transform<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            read += chunk.byteLength;
+            if (read > limit) controller.error(bodyTooLarge());
+            else controller.enqueue(chunk);
+          },
+        }),
+      );
+      setRequestParser((original) =>
+        requestParser(new fetchAPI.Request(original.url, { method: original.method, headers: original.headers, body: counted, duplex: 'half' } as RequestInit)),
+      );
+    },
+  };
+}
+
 /** graphql-yoga's CSRF prevention, its refusal worded for the client and given a code. */
 function useCsrfPrevention(): Plugin {
   const { onRequestParse } = useCSRFPrevention({ requestHeaders: [CSRF_HEADER] });

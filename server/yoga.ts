@@ -11,7 +11,7 @@ import { createDnsLookup } from './domain/dns.js';
 import { useRequestObservation } from './metrics.js';
 import { createEvents, type Events } from './pubsub.js';
 import { AppError } from './domain/errors.js';
-import { CSRF_HEADER, MAX_REQUEST_BODY_BYTES, useQueryLimits } from './limits.js';
+import { CSRF_HEADER, MAX_REQUEST_BODY_BYTES, useQueryLimits, useRequestBodyLimit } from './limits.js';
 import { schema } from './schema/index.js';
 
 const DEFAULT_QUERY = `# Welcome to the mailadmin API.
@@ -156,8 +156,10 @@ export function buildYoga({ database, config, logger, events }: BuildYogaOptions
     graphiql: { title: 'mailadmin API', defaultQuery: DEFAULT_QUERY, additionalHeaders: { [CSRF_HEADER]: 'graphiql' } },
     // One operation per request: a batch would multiply every per-operation limit.
     batching: false,
-    maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+    // useRequestBodyLimit below enforces the limit at less cost.
+    maxRequestBodySize: false,
     plugins: [
+      useRequestBodyLimit(MAX_REQUEST_BODY_BYTES),
       useRequestObservation(),
       useDatabaseHealth(database),
       useMalformedParamsAreBadRequests(),

@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { serverAudits } from 'graphql-http';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -82,5 +83,20 @@ describe('request bodies', () => {
       duplex: 'half',
     } as RequestInit);
     expect(response.status).toBe(413);
+  });
+
+  it('reads no more of a body than its Content-Length says, so the header alone bounds it', async () => {
+    // Whatever follows the promised bytes is the next request on the connection, never more of the
+    // first body: here a second request, answered on its own.
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    const json = JSON.stringify({ query: '{ __typename }' });
+    const request = (headers: string) =>
+      `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${json.length}\r\n${headers}\r\n${json}`;
+    socket.write(request('') + request('Connection: close\r\n'));
+    let answer = '';
+    for await (const chunk of socket) answer += String(chunk);
+    const statuses = [...answer.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((match) => match[1]);
+    expect(statuses).toEqual(['200', '200']);
   });
 });
