@@ -29,6 +29,7 @@ import {
   type UserAccessRow,
 } from './domain/groups.js';
 import { UnauthenticatedError } from './domain/errors.js';
+import type { TokenCache } from './domain/token-cache.js';
 import { authenticateWithAccount } from './domain/tokens.js';
 import { loadOwners, loadUsers, type UserRow } from './domain/users.js';
 import type { Viewer } from './domain/viewer.js';
@@ -232,7 +233,7 @@ export function clientAddress(request: Request, peer: string | undefined, trustP
 }
 
 export async function createContext(
-  services: { db: Db; config: Config; dns: DnsLookup; events: Events },
+  services: { db: Db; config: Config; dns: DnsLookup; events: Events; tokens?: TokenCache },
   request: Request,
   /** The TCP peer's address, when the request came over a socket. */
   peer?: string,
@@ -241,7 +242,7 @@ export async function createContext(
   const now = new Date();
   const client = clientAddress(request, peer, services.config.trustProxy);
   const token = bearerToken(request.headers.get('authorization'));
-  const authenticated = token ? await authenticateWithAccount(db, token, now) : null;
+  const authenticated = token ? await authenticateWithAccount(db, token, now, services.tokens) : null;
   // A token that was sent but is not valid is an error even on fields that need none, so a client
   // with an expired token learns it at once instead of seeing a signed-out view.
   if (token && !authenticated) throw new UnauthenticatedError('The bearer token is unknown, expired or revoked.');
@@ -260,7 +261,7 @@ export async function createContext(
     const { masterAccount } = authenticated;
     loaders(masterAccount.id).masterAccount.prime(masterAccount.id, masterAccount);
   }
-  return { ...services, now, client, viewer, loaders };
+  return { db, config: services.config, dns: services.dns, events: services.events, now, client, viewer, loaders };
 }
 
 /** Loads node()/nodes() lookups from the viewer's own master account only. */

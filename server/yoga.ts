@@ -11,6 +11,7 @@ import { createDnsLookup } from './domain/dns.js';
 import { useRequestObservation } from './metrics.js';
 import { createEvents, type Events } from './pubsub.js';
 import { AppError } from './domain/errors.js';
+import { listenForTokenChanges, TokenCache } from './domain/token-cache.js';
 import { CSRF_HEADER, MAX_REQUEST_BODY_BYTES, useQueryLimits, useRequestBodyLimit } from './limits.js';
 import { schema } from './schema/index.js';
 
@@ -139,8 +140,27 @@ export interface BuildYogaOptions {
   events?: Events;
 }
 
+/**
+ * The token cache's own invalidations reach this process a moment after a commit, so a mutation
+ * also forgets its master account's tokens itself before answering: a client that revokes a token
+ * or suspends a user and sends the next request at once finds the change in force.
+ */
+function useTokenCache(database: Database, tokens: TokenCache, logger: Logger | undefined): Plugin<Context> {
+  const stopListening = listenForTokenChanges(database, tokens, logger);
+  return {
+    onExecute({ args }) {
+      const operation = getOperationAST(args.document, args.operationName);
+      const viewer = (args.contextValue as Context).viewer;
+      if (operation?.operation !== 'mutation' || !viewer) return;
+      return { onExecuteDone: () => tokens.invalidate(viewer.masterAccountId) };
+    },
+    onDispose: () => stopListening(),
+  };
+}
+
 export function buildYoga({ database, config, logger, events }: BuildYogaOptions): YogaServerInstance<object, Context> {
-  const services = { db: database.db, config, dns: createDnsLookup(config.dnsServers), events: events ?? createEvents() };
+  const tokens = config.tokenCache ? new TokenCache() : undefined;
+  const services = { db: database.db, config, dns: createDnsLookup(config.dnsServers), events: events ?? createEvents(), tokens };
   return createYoga<object, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -165,6 +185,7 @@ export function buildYoga({ database, config, logger, events }: BuildYogaOptions
       useMalformedParamsAreBadRequests(),
       ...useQueryLimits({ production: config.production }),
       ...(config.graphqlJit ? [useGraphQlJit({}, { enableIf: jitCanRun })] : []),
+      ...(tokens ? [useTokenCache(database, tokens, logger)] : []),
     ],
   });
 }

@@ -90,7 +90,7 @@ export interface Tenant {
  * The application as production builds it (yoga over a real database), called through
  * `yoga.fetch` with no port. PostgreSQL when DATABASE_URL is set, else an in-memory PGlite.
  */
-export async function startApp(options: { dnsServers?: string[] } = {}): Promise<TestApp> {
+export async function startApp(options: { dnsServers?: string[]; tokenCache?: boolean } = {}): Promise<TestApp> {
   const statements: string[] = [];
   const databaseUrl = process.env.DATABASE_URL;
   const database = await openDatabase({
@@ -99,7 +99,12 @@ export async function startApp(options: { dnsServers?: string[] } = {}): Promise
     migrate: !databaseUrl,
     onQuery: (query) => statements.push(query),
   });
-  const config = { ...loadConfig({ GRAPHQL_JIT: process.env.GRAPHQL_JIT }), mailDomain: MAIL_DOMAIN, dnsServers: options.dnsServers ?? [] };
+  const config = {
+    ...loadConfig({ GRAPHQL_JIT: process.env.GRAPHQL_JIT }),
+    mailDomain: MAIL_DOMAIN,
+    dnsServers: options.dnsServers ?? [],
+    tokenCache: options.tokenCache ?? true,
+  };
   const yoga = buildYoga({ database, config });
   afterAll(async () => {
     await yoga.dispose();

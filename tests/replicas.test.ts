@@ -93,7 +93,7 @@ describe('replicas', () => {
           const admin = new pg.Client({ connectionString: databaseUrl });
           await admin.connect();
           try {
-            const listener = `mailadmin-listen-${a.child.pid}`;
+            const listener = `mailadmin-listen-${a.child.pid}-${EVENTS_CHANNEL}`;
             const killed = await admin.query<{ pid: number }>(
               // Materialized, so the filter picks the backend before anything is terminated.
               `with target as materialized (select pid from pg_stat_activity where application_name = $1)

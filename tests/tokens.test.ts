@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { apiTokens, auditEvents } from '../server/db/tables.js';
 import { decodeId, items, MAIL_DOMAIN, PASSWORD, startApp, text, unique, type Loose, type Tenant } from './harness.js';
 import { tenantRows } from './tenant-rows.js';
+import { until } from './until.js';
 
 const app = await startApp();
 const db = app.database.db;
@@ -389,11 +390,19 @@ describe('createApiToken', () => {
     expect(new Date(text(issued.apiToken.expiresAt)).getTime()).toBe(expiresAt.getTime());
     expect(await whoAmI(issued.token)).toBe(tenant.ownerId);
 
+    // The instant passing, not a changed row: the token was used (and cached) just before it.
+    const soon = new Date(Date.now() + 1_500);
+    const shortLived = await createApiToken(tenant.token, ['READ'], { expiresAt: soon.toISOString() });
+    expect(await whoAmI(shortLived.token)).toBe(tenant.ownerId);
+    await new Promise((resolve) => setTimeout(resolve, soon.getTime() - Date.now() + 10));
+    await expectUnauthenticated(shortLived.token);
+
+    // An expiry moved into the past by someone else takes effect too.
     await db
       .update(apiTokens)
       .set({ expiresAt: new Date(Date.now() - 1_000) })
       .where(eq(apiTokens.id, decodeId(issued.id)));
-
+    await until('the token to be refused', async () => ((await app.gql('query { viewer { scopes } }', {}, issued.token)).errors ? true : undefined), 5_000);
     await expectUnauthenticated(issued.token);
   });
 

@@ -48,18 +48,42 @@ const AUTH = `select t.id, t.last_used_at, u.id as user_id, u.master_account_id,
   join master_accounts m on m.id = u.master_account_id
   where t.token_hash = $2 and t.revoked_at is null and (t.expires_at is null or t.expires_at > $3) and u.status <> $4`;
 
+interface CachedViewer {
+  viewer: Viewer;
+  tokenId: unknown;
+  lastUsed: number;
+}
+
+/**
+ * Tokens resolved before, as ours' token cache keeps them (server/domain/token-cache.ts): the
+ * limit must not run a lookup ours no longer runs. Ours forgets an account's tokens after each of
+ * its mutations; so does the limit, so both look the token up again on the same requests.
+ */
+const tokens = new Map<string, CachedViewer>();
+
 async function authenticate(request: IncomingMessage): Promise<Viewer> {
   const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
   if (!token) throw new ClientError('UNAUTHENTICATED');
   const now = new Date();
-  const [row] = await run(pool, 'auth', AUTH, ['OWNER', createHash('sha256').update(token).digest('hex'), now, 'SUSPENDED']);
-  if (!row) throw new ClientError('UNAUTHENTICATED');
-  const lastUsed = row.last_used_at as Date | null;
-  if (!lastUsed || now.getTime() - lastUsed.getTime() > 60_000) {
-    await run(pool, 'touch', 'update api_tokens set last_used_at = $1 where id = $2', [now, row.id]);
+  const tokenHash = createHash('sha256').update(token).digest('hex');
+  let cached = tokens.get(tokenHash);
+  if (!cached) {
+    const [row] = await run(pool, 'auth', AUTH, ['OWNER', tokenHash, now, 'SUSPENDED']);
+    if (!row) throw new ClientError('UNAUTHENTICATED');
+    if (row.owner_plan === 'FREE') throw new ClientError('UPGRADE_REQUIRED');
+    const viewer = { userId: String(row.user_id), masterAccountId: String(row.master_account_id), accountName: String(row.account_name) };
+    cached = { viewer, tokenId: row.id, lastUsed: (row.last_used_at as Date | null)?.getTime() ?? 0 };
+    tokens.set(tokenHash, cached);
   }
-  if (row.owner_plan === 'FREE') throw new ClientError('UPGRADE_REQUIRED');
-  return { userId: String(row.user_id), masterAccountId: String(row.master_account_id), accountName: String(row.account_name) };
+  if (now.getTime() - cached.lastUsed > 60_000) {
+    cached.lastUsed = now.getTime();
+    await run(pool, 'touch', 'update api_tokens set last_used_at = $1 where id = $2', [now, cached.tokenId]);
+  }
+  return cached.viewer;
+}
+
+function forgetTokensOf(masterAccountId: string): void {
+  for (const [tokenHash, cached] of tokens) if (cached.viewer.masterAccountId === masterAccountId) tokens.delete(tokenHash);
 }
 
 const USER_COLUMNS = `u.id, u.master_account_id, a.address, u.display_name, u.plan, u.status, u.role, u.created_at`;
@@ -305,6 +329,8 @@ const OPERATIONS: Record<string, (viewer: Viewer, variables: Row) => Promise<unk
   AddDeposit: addDeposit,
 };
 
+const MUTATIONS = new Set(['AddAlias', 'AddDeposit']);
+
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -322,7 +348,9 @@ async function handle(request: IncomingMessage, response: ServerResponse) {
     const operation = OPERATIONS[body.operationName ?? ''];
     if (!operation) return send(400, { errors: [{ message: `unknown operation ${body.operationName}` }] });
     const viewer = await authenticate(request);
-    send(200, { data: await operation(viewer, body.variables ?? {}) });
+    const data = await operation(viewer, body.variables ?? {});
+    if (MUTATIONS.has(body.operationName ?? '')) forgetTokensOf(viewer.masterAccountId);
+    send(200, { data });
   } catch (error) {
     if (error instanceof ClientError) return send(200, { errors: [{ message: error.message, extensions: { code: error.message } }] });
     send(500, { errors: [{ message: 'Unexpected error.' }] });

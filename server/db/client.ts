@@ -100,7 +100,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         await pool.query('select 1');
       },
       listen: (channel, onPayload, observer) =>
-        listenPostgres(databaseUrl, channel, `mailadmin-listen-${process.pid}`, connectTimeoutMs, onPayload, observer),
+        // One listening session per channel, each named after it, so an operator can tell them apart.
+        listenPostgres(databaseUrl, channel, `mailadmin-listen-${process.pid}-${channel}`, connectTimeoutMs, onPayload, observer),
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       close: () => pool.end(),
     };

@@ -6,6 +6,7 @@ import { keysetPage, type PageArgs } from '../db/pagination.js';
 import { preparedStatement } from '../db/prepared.js';
 import { apiTokens, masterAccounts, users } from '../db/tables.js';
 import { recordAudit } from './audit.js';
+import type { TokenCache } from './token-cache.js';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.js';
 import { requireText } from './validation.js';
 import { assertConsole, isAdmin, TOKEN_SCOPES, type TokenScope, type Viewer } from './viewer.js';
@@ -62,6 +63,7 @@ const authentication = preparedStatement((db) =>
       tokenKind: apiTokens.kind,
       scopes: apiTokens.scopes,
       lastUsedAt: apiTokens.lastUsedAt,
+      expiresAt: apiTokens.expiresAt,
       userId: users.id,
       masterAccountId: users.masterAccountId,
       role: users.role,
@@ -84,29 +86,44 @@ const authentication = preparedStatement((db) =>
 );
 
 /**
- * Resolves a bearer token to its viewer and master account in one statement; unknown, revoked
- * and expired tokens and suspended users all give null. Nearly every request reads the master
- * account next, so bringing it along saves a round trip.
+ * Resolves a bearer token to its viewer and master account in one statement, or from `cache`
+ * when the token was resolved before and nothing it depends on has changed since; unknown,
+ * revoked and expired tokens and suspended users all give null. Nearly every request reads the
+ * master account next, so bringing it along saves a round trip.
  */
-export async function authenticateWithAccount(db: Db, token: string, now: Date): Promise<Authenticated | null> {
+export async function authenticateWithAccount(db: Db, token: string, now: Date, cache?: TokenCache): Promise<Authenticated | null> {
   if (!token.startsWith(PREFIX.SESSION) && !token.startsWith(PREFIX.API)) return null;
-  const [row] = await authentication(db).execute({ tokenHash: hashToken(token), now: now.toISOString() });
-  if (!row) return null;
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
-    await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId));
+  const tokenHash = hashToken(token);
+  const at = now.getTime();
+  let entry = cache?.get(tokenHash, at);
+  if (!entry) {
+    const generation = cache?.generation() ?? 0;
+    const [row] = await authentication(db).execute({ tokenHash, now: now.toISOString() });
+    if (!row) return null;
+    entry = {
+      authenticated: {
+        viewer: {
+          tokenId: row.tokenId,
+          tokenKind: row.tokenKind,
+          scopes: row.scopes,
+          userId: row.userId,
+          masterAccountId: row.masterAccountId,
+          role: row.role,
+          ownerPlan: row.ownerPlan,
+        },
+        masterAccount: row.masterAccount,
+      },
+      expiresAt: row.expiresAt?.getTime() ?? null,
+      lastUsedAt: row.lastUsedAt?.getTime() ?? null,
+      cachedAt: at,
+    };
+    cache?.set(tokenHash, entry, generation);
   }
-  return {
-    viewer: {
-      tokenId: row.tokenId,
-      tokenKind: row.tokenKind,
-      scopes: row.scopes,
-      userId: row.userId,
-      masterAccountId: row.masterAccountId,
-      role: row.role,
-      ownerPlan: row.ownerPlan,
-    },
-    masterAccount: row.masterAccount,
-  };
+  if (entry.lastUsedAt === null || at - entry.lastUsedAt > LAST_USED_GRANULARITY_MS) {
+    entry.lastUsedAt = at;
+    await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, entry.authenticated.viewer.tokenId));
+  }
+  return entry.authenticated;
 }
 
 /** The viewer of a bearer token, or null (see authenticateWithAccount). */
