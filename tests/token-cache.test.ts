@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../server/config.js';
 import { openDatabase, type Database } from '../server/db/client.js';
 import { TOKEN_CACHE_CHANNEL, TokenCache, type CachedToken } from '../server/domain/token-cache.js';
-import { buildYoga } from '../server/yoga.js';
+import { schema } from '../server/schema/index.js';
+import { buildYoga, MUTATION_CHANGES_AUTHENTICATION } from '../server/yoga.js';
 import { createFreshDatabase, type FreshDatabase } from './fresh-database.js';
 import { MAIL_DOMAIN, PASSWORD, startApp, text, unique, type Loose } from './harness.js';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
@@ -77,6 +78,13 @@ describe('TokenCache', () => {
   });
 });
 
+describe('the mutations that change what a token resolves to', () => {
+  it('are known for every mutation of the schema', () => {
+    const mutations = Object.keys(schema.getMutationType()?.getFields() ?? {}).sort();
+    expect(Object.keys(MUTATION_CHANGES_AUTHENTICATION).sort()).toEqual(mutations);
+  });
+});
+
 const VIEWER = 'query { viewer { scopes masterAccount { name lowBalanceThreshold { minorUnits } } } }';
 
 describe('the token cache in a request', () => {
@@ -98,6 +106,18 @@ describe('the token cache in a request', () => {
     const tenant = await app.signUp();
     // The LISTEN starts in the background with the server; until it stands, nothing is cached.
     await until('the token to be cached', async () => ((await servedFromCache(tenant.token)) ? true : undefined), 5_000);
+    expect(await servedFromCache(tenant.token)).toBe(true);
+  });
+
+  it('keeps the tokens of an account through a mutation that cannot change them', async () => {
+    const tenant = await app.signUp();
+    await until('the token to be cached', async () => ((await servedFromCache(tenant.token)) ? true : undefined), 5_000);
+    const deposit = await app.gql(
+      'mutation { addDeposit(input: { amount: "1.00", idempotencyKey: "keep-cache" }) { __typename } }',
+      {},
+      tenant.token,
+    );
+    expect(deposit.data.addDeposit).toEqual({ __typename: 'AddDepositSuccess' });
     expect(await servedFromCache(tenant.token)).toBe(true);
   });
 
