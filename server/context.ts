@@ -121,6 +121,8 @@ function createLoaders(db: Db, masterAccountId: string) {
     return groupIds.map((id) => counts.get(id) ?? 0);
   });
   return {
+    /** Primed by pages of groups, which read each group's count with it. */
+    memberCount,
     user: rowLoader<UserRow>((ids) => loadUsers(db, masterAccountId, ids)),
     masterAccount: rowLoader<MasterAccountRow>((ids) =>
       db

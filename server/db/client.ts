@@ -93,17 +93,30 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     const db = drizzlePg({ client: pool, logger });
     if (shouldMigrate) await migrateLocked(options.databaseUrl, connectTimeoutMs);
     const databaseUrl = options.databaseUrl;
+    // Listening sessions still open when the database closes end with it, so a caller that forgot
+    // one does not keep the process alive.
+    const listening = new Set<() => Promise<void>>();
     return {
       db,
       driver: 'postgres',
       ping: async () => {
         await pool.query('select 1');
       },
-      listen: (channel, onPayload, observer) =>
+      listen: async (channel, onPayload, observer) => {
         // One listening session per channel, each named after it, so an operator can tell them apart.
-        listenPostgres(databaseUrl, channel, `mailadmin-listen-${process.pid}-${channel}`, connectTimeoutMs, onPayload, observer),
+        const stop = await listenPostgres(databaseUrl, channel, `mailadmin-listen-${process.pid}-${channel}`, connectTimeoutMs, onPayload, observer);
+        const unlisten = async () => {
+          listening.delete(unlisten);
+          await stop();
+        };
+        listening.add(unlisten);
+        return unlisten;
+      },
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-      close: () => pool.end(),
+      close: async () => {
+        await Promise.all([...listening].map((unlisten) => unlisten()));
+        await pool.end();
+      },
     };
   }
 

@@ -94,9 +94,12 @@ builder.node(MasterAccountRef, {
       {
         type: GroupRef,
         description: 'The groups of this master account, by name. Needs console access.',
-        resolve: (account, args, context, info) => {
+        resolve: async (account, args, context, info) => {
           assertConsole(context.viewer);
-          return listGroups(context.db, account.id, args, selectsTotalCount(info));
+          const page = await listGroups(context.db, account.id, args, selectsTotalCount(info));
+          const counts = context.loaders(account.id).memberCount;
+          for (const { node } of page.edges) counts.prime(node.id, node.memberCount);
+          return page;
         },
       },
       { name: 'GroupConnection', description: 'A page of groups.' },
