@@ -104,3 +104,53 @@ describe('totalCount of a filtered first page', () => {
     expect(items(result.data.viewer.masterAccount.users.edges).map((edge) => edge.node.plan)).toEqual(['ENTRY', 'ENTRY']);
   });
 });
+
+describe('the aliases of a page of users', () => {
+  const PAGE = `query ($first: Int!, $after: String) {
+    viewer { masterAccount { users(first: $first, after: $after) {
+      edges { node { id ... on User { aliases { id address createdAt } } } }
+      pageInfo { endCursor }
+    } } }
+  }`;
+  const ALIASES_OF = `query ($id: ID!) { node(id: $id) { ... on User { aliases { id address createdAt } } } }`;
+
+  it('come with the page, in the statement that reads it, the same as read one user at a time', async () => {
+    const tenant = await app.signUp();
+    const held = await app.createUser(tenant, { plan: 'PRO' });
+    await app.createUser(tenant);
+    for (const name of ['zeta', 'alpha', 'mid']) {
+      const added = await app.gql(
+        `mutation ($input: AddAliasInput!) { addAlias(input: $input) { __typename } }`,
+        { input: { userId: held.id, address: `${name}.${held.address}` } },
+        tenant.token,
+      );
+      expect(added.data.addAlias).toEqual({ __typename: 'AddAliasSuccess' });
+    }
+    const removed = await app.gql(`query ($id: ID!) { node(id: $id) { ... on User { aliases { id address } } } }`, { id: held.id }, tenant.token);
+    const mid = items(removed.data.node.aliases).find((alias) => text(alias.address).startsWith('mid.'));
+    const dropped = await app.gql(`mutation ($id: ID!) { removeAlias(input: { aliasId: $id }) { __typename } }`, { id: mid?.id }, tenant.token);
+    expect(dropped.data.removeAlias).toEqual({ __typename: 'RemoveAliasSuccess' });
+
+    for (const after of [null, 'second page']) {
+      let cursor: string | null = null;
+      if (after) {
+        const first = await app.gql(PAGE, { first: 1 }, tenant.token);
+        cursor = text(first.data.viewer.masterAccount.users.pageInfo.endCursor);
+      }
+      await app.gql(PAGE, { first: 3, after: cursor }, tenant.token);
+      app.statements.length = 0;
+      const page = await app.gql(PAGE, { first: 3, after: cursor }, tenant.token);
+      expect(page.errors).toBeUndefined();
+      // The page of users alone: the token was resolved before and the aliases came with the rows.
+      expect(app.statements).toHaveLength(1);
+      const users = items(page.data.viewer.masterAccount.users.edges).map((edge) => edge.node);
+      expect(users.length).toBe(after ? 2 : 3);
+      for (const user of users) {
+        const one = await app.gql(ALIASES_OF, { id: user.id }, tenant.token);
+        expect(user.aliases).toEqual(one.data.node.aliases);
+      }
+      const heldRows = users.filter((user) => text(user.id) === held.id);
+      expect(heldRows.flatMap((user) => items(user.aliases).map((alias) => text(alias.address).split('.')[0]))).toEqual(['alpha', 'zeta']);
+    }
+  });
+});

@@ -87,29 +87,28 @@ const PRIMARY = `join addresses a on a.user_id = u.id and a.kind = 'PRIMARY'`;
 
 async function accountOverview(viewer: Viewer) {
   const id = viewer.masterAccountId;
-  // First pages count their list in the same statement, as ours' do when totalCount is asked.
+  // First pages count their list in the same statement, as ours' do when totalCount is asked; the
+  // users bring their aliases and the groups their member counts, as ours' pages do.
   const [users, groups, resources] = await Promise.all([
-    run(pool, 'users_page', `select ${USER_COLUMNS}, count(*) over () as total from users u ${PRIMARY} where u.master_account_id = $1 order by u.created_at, u.id limit $2`, [id, 21]),
-    run(pool, 'groups_page', 'select id, name, count(*) over () as total from groups where master_account_id = $1 order by name, id limit $2', [id, 11]),
+    run(
+      pool,
+      'users_page',
+      `select ${USER_COLUMNS}, count(*) over () as total,
+        (select coalesce(json_agg(json_build_object('id', h.id, 'address', h.address, 'createdAt', h.created_at) order by h.address), '[]'::json)
+          from addresses h where h.user_id = u.id and h.kind = 'ALIAS' and h.released_at is null) as aliases
+       from users u ${PRIMARY} where u.master_account_id = $1 order by u.created_at, u.id limit $2`,
+      [id, 21],
+    ),
+    run(
+      pool,
+      'groups_page',
+      'select g.id, g.name, (select count(*) from group_members m where m.group_id = g.id) as members, count(*) over () as total from groups g where g.master_account_id = $1 order by g.name, g.id limit $2',
+      [id, 11],
+    ),
     run(pool, 'resources_page', 'select id, name, kind, count(*) over () as total from shared_resources where master_account_id = $1 order by name, id limit $2', [id, 11]),
   ]);
   const pageUsers = users.slice(0, 20);
   const pageGroups = groups.slice(0, 10);
-  const [aliases, memberCounts] = await Promise.all([
-    run(
-      pool,
-      'aliases_of_users',
-      `select id, address, user_id from addresses where kind = 'ALIAS' and released_at is null and master_account_id = $1 and user_id = any($2::uuid[]) order by address`,
-      [id, pageUsers.map((u) => u.id)],
-    ),
-    run(
-      pool,
-      'member_counts',
-      `select m.group_id, count(*) as n from group_members m join groups g on g.id = m.group_id where g.master_account_id = $1 and m.group_id = any($2::uuid[]) group by m.group_id`,
-      [id, pageGroups.map((g) => g.id)],
-    ),
-  ]);
-  const counts = new Map(memberCounts.map((row) => [row.group_id, Number(row.n)]));
   return {
     viewer: {
       masterAccount: {
@@ -124,13 +123,13 @@ async function accountOverview(viewer: Viewer) {
               displayName: u.display_name,
               plan: u.plan,
               status: u.status,
-              aliases: aliases.filter((a) => a.user_id === u.id).map((a) => ({ id: gid('Alias', a.id), address: a.address })),
+              aliases: (u.aliases as Row[]).map((a) => ({ id: gid('Alias', a.id), address: a.address })),
             },
           })),
         },
         groups: {
           totalCount: Number(groups[0]?.total ?? 0),
-          edges: pageGroups.map((g) => ({ node: { id: gid('Group', g.id), name: g.name, members: { totalCount: counts.get(g.id) ?? 0 } } })),
+          edges: pageGroups.map((g) => ({ node: { id: gid('Group', g.id), name: g.name, members: { totalCount: Number(g.members) } } })),
         },
         resources: {
           totalCount: Number(resources[0]?.total ?? 0),

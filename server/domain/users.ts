@@ -1,5 +1,6 @@
 import { and, count, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import type { AliasRow } from './aliases.js';
 import { countOverAll, keysetPage, orderOf, splitTotal, type PageArgs, type SortKey } from '../db/pagination.js';
 import { preparedStatement, preparedStatements } from '../db/prepared.js';
 import { addresses, sharedResources, users } from '../db/tables.js';
@@ -34,6 +35,37 @@ export const userColumns = {
 };
 
 const primaryAddress = and(eq(addresses.userId, users.id), eq(addresses.kind, 'PRIMARY'));
+
+/** An alias as a page of users brings it along (the columns of aliases.ts' AliasRow, as JSON). */
+interface HeldAlias {
+  id: string;
+  address: string;
+  createdAt: string;
+}
+
+/**
+ * A user's active aliases (kind ALIAS, not released: aliases.ts' activeAliases) by address, read
+ * with the user, so a page of users showing its aliases needs no statement for them.
+ */
+const userColumnsWithAliases = {
+  ...userColumns,
+  aliases: sql<HeldAlias[]>`(select coalesce(json_agg(json_build_object('id', "held"."id", 'address', "held"."address", 'createdAt', "held"."created_at") order by "held"."address"), '[]'::json)
+    from "addresses" "held" where "held"."user_id" = "users"."id" and "held"."kind" = 'ALIAS' and "held"."released_at" is null)`.mapWith((held: HeldAlias[]) => held),
+};
+
+/** The aliases a page row brought, as the alias loader keeps them. */
+export function aliasesOf(row: UserRow & { aliases?: unknown }): AliasRow[] | undefined {
+  if (!Array.isArray(row.aliases)) return undefined;
+  return (row.aliases as HeldAlias[]).map((held) => ({
+    id: held.id,
+    address: held.address,
+    userId: row.id,
+    masterAccountId: row.masterAccountId,
+    createdAt: new Date(held.createdAt),
+  }));
+}
+
+const columnsOf = (withAliases: boolean) => (withAliases ? userColumnsWithAliases : userColumns);
 
 /** Users joined to their primary address; every read of users starts here. */
 export function selectUsers(db: Db) {
@@ -369,21 +401,28 @@ function escapeLike(text: string): string {
 const sortKeysOf = (field: UserOrderField): SortKey[] => [SORT_COLUMNS[field], { column: users.id, cast: 'uuid' }];
 type UserOrderKey = `${UserOrderField} ${'ASC' | 'DESC'}`;
 
+/** Which first page: its order, and whether the rows bring their aliases. */
+type FirstPageKey = `${UserOrderKey} ${'aliases' | 'plain'}`;
+const parseKey = (key: FirstPageKey) => key.split(' ') as [UserOrderField, 'ASC' | 'DESC', 'aliases' | 'plain'];
+
 /** The first page of an account's users in one order, unfiltered, as listUsers' fetch would read it. */
-const firstUsersPage = preparedStatements((db, key: UserOrderKey) => {
-  const [field, direction] = key.split(' ') as [UserOrderField, 'ASC' | 'DESC'];
-  return selectUsers(db)
+const firstUsersPage = preparedStatements((db, key: FirstPageKey) => {
+  const [field, direction, aliases] = parseKey(key);
+  return db
+    .select(columnsOf(aliases === 'aliases'))
+    .from(users)
+    .innerJoin(addresses, primaryAddress)
     .where(eq(users.masterAccountId, sql.placeholder('masterAccountId')))
     .orderBy(...orderOf(sortKeysOf(field), direction === 'ASC'))
     .limit(sql.placeholder('limit'))
-    .prepare(`mailadmin_users_first_${field}_${direction}`.toLowerCase());
+    .prepare(`mailadmin_users_first_${field}_${direction}_${aliases}`.toLowerCase());
 });
 
 /** A first page forward in one order, with the number of users the condition matches in each row. */
-function firstUsersCounted(db: Db, where: SQL | undefined, key: UserOrderKey) {
-  const [field, direction] = key.split(' ') as [UserOrderField, 'ASC' | 'DESC'];
+function firstUsersCounted(db: Db, where: SQL | undefined, key: FirstPageKey) {
+  const [field, direction, aliases] = parseKey(key);
   return db
-    .select({ ...userColumns, total: countOverAll() })
+    .select({ ...columnsOf(aliases === 'aliases'), total: countOverAll() })
     .from(users)
     .innerJoin(addresses, primaryAddress)
     .where(where)
@@ -391,10 +430,10 @@ function firstUsersCounted(db: Db, where: SQL | undefined, key: UserOrderKey) {
 }
 
 /** The unfiltered first page counted, built once per order. */
-const firstUsersPageCounted = preparedStatements((db, key: UserOrderKey) =>
+const firstUsersPageCounted = preparedStatements((db, key: FirstPageKey) =>
   firstUsersCounted(db, eq(users.masterAccountId, sql.placeholder('masterAccountId')), key)
     .limit(sql.placeholder('limit'))
-    .prepare(`mailadmin_users_first_counted_${key.replace(' ', '_')}`.toLowerCase()),
+    .prepare(`mailadmin_users_first_counted_${key.replaceAll(' ', '_')}`.toLowerCase()),
 );
 
 const countAllUsers = preparedStatement((db) =>
@@ -414,6 +453,8 @@ export async function listUsers(
   order: UserOrder | null | undefined,
   /** Whether the client asks for totalCount. */
   wantsTotal = false,
+  /** Whether the client shows the users' aliases: the rows then bring them (see aliasesOf). */
+  withAliases = false,
 ) {
   const conditions: (SQL | undefined)[] = [eq(users.masterAccountId, masterAccountId)];
   if (filter?.plan) conditions.push(eq(users.plan, filter.plan));
@@ -430,7 +471,7 @@ export async function listUsers(
   const base = and(...conditions);
   const field = order?.field ?? 'CREATED_AT';
   const direction = order?.direction ?? 'ASC';
-  const orderKey: UserOrderKey = `${field} ${direction}`;
+  const pageKey: FirstPageKey = `${field} ${direction} ${withAliases ? 'aliases' : 'plain'}`;
   const sortValue = SORT_KEYS[field];
   return keysetPage<UserRow>({
     args,
@@ -438,18 +479,21 @@ export async function listUsers(
     descending: direction === 'DESC',
     cursorOf: (row) => [sortValue(row), row.id],
     fetch: (after, orderBy, limit) =>
-      selectUsers(db)
+      db
+        .select(columnsOf(withAliases))
+        .from(users)
+        .innerJoin(addresses, primaryAddress)
         .where(and(base, after))
         .orderBy(...orderBy)
         .limit(limit),
-    ...(unfiltered ? { fetchFirst: (limit: number) => firstUsersPage(db, orderKey).execute({ masterAccountId, limit }) } : {}),
+    ...(unfiltered ? { fetchFirst: (limit: number) => firstUsersPage(db, pageKey).execute({ masterAccountId, limit }) } : {}),
     ...(wantsTotal
       ? {
           fetchFirstCounted: async (limit: number) =>
             splitTotal(
               unfiltered
-                ? await firstUsersPageCounted(db, orderKey).execute({ masterAccountId, limit })
-                : await firstUsersCounted(db, base, orderKey).limit(limit),
+                ? await firstUsersPageCounted(db, pageKey).execute({ masterAccountId, limit })
+                : await firstUsersCounted(db, base, pageKey).limit(limit),
             ),
         }
       : {}),

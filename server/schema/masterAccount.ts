@@ -5,8 +5,8 @@ import { listDomains } from '../domain/domains.js';
 import { listGroups, listResources } from '../domain/groups.js';
 import { hasConsoleAccess } from '../domain/plans.js';
 import { listApiTokens } from '../domain/tokens.js';
-import { listUsers } from '../domain/users.js';
-import { selectsTotalCount } from './selection.js';
+import { aliasesOf, listUsers } from '../domain/users.js';
+import { selectsNodeField, selectsTotalCount } from './selection.js';
 import { assertAdmin, assertConsole } from '../domain/viewer.js';
 import { PlanEnum } from './plans.js';
 import { ApiTokenRef, AuditEventRef, DomainRef, GroupRef, MasterAccountRef, SharedResourceRef, UserRef } from './refs.js';
@@ -70,9 +70,15 @@ builder.node(MasterAccountRef, {
           filter: t.arg({ type: UserFilter, description: 'Conditions the users must meet.' }),
           orderBy: t.arg({ type: UserOrder, description: 'The order (default: by creation, oldest first).' }),
         },
-        resolve: (account, args, context, info) => {
+        resolve: async (account, args, context, info) => {
           assertConsole(context.viewer);
-          return listUsers(context.db, account.id, args, args.filter, args.orderBy, selectsTotalCount(info));
+          const page = await listUsers(context.db, account.id, args, args.filter, args.orderBy, selectsTotalCount(info), selectsNodeField(info, 'aliases'));
+          const aliases = context.loaders(account.id).aliasesOfUser;
+          for (const { node } of page.edges) {
+            const held = aliasesOf(node);
+            if (held) aliases.prime(node.id, held);
+          }
+          return page;
         },
       },
       { name: 'UserConnection', description: 'A page of user accounts.' },

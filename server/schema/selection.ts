@@ -30,3 +30,25 @@ export function selectsRows(info: GraphQLResolveInfo): boolean {
 export function selectsTotalCount(info: GraphQLResolveInfo): boolean {
   return info.fieldNodes.some((node) => node.selectionSet !== undefined && someField(node.selectionSet, info, (name) => name === 'totalCount', false));
 }
+
+/** The selection sets of the fields named `name` in a selection, looking through fragments. */
+function subSelections(selectionSet: SelectionSetNode, info: GraphQLResolveInfo, name: string): SelectionSetNode[] {
+  return selectionSet.selections.flatMap((selection) => {
+    if (selection.kind === Kind.FIELD) return selection.name.value === name && selection.selectionSet ? [selection.selectionSet] : [];
+    const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : info.fragments[selection.name.value];
+    return fragment ? subSelections(fragment.selectionSet, info, name) : [];
+  });
+}
+
+/**
+ * Whether a connection field's rows (`edges { node }` or `nodes`) ask for `field`: a page can then
+ * bring what that field shows in the statement that reads it.
+ */
+export function selectsNodeField(info: GraphQLResolveInfo, field: string): boolean {
+  const connections = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
+  const rows = [
+    ...connections.flatMap((set) => subSelections(set, info, 'edges')).flatMap((set) => subSelections(set, info, 'node')),
+    ...connections.flatMap((set) => subSelections(set, info, 'nodes')),
+  ];
+  return rows.some((set) => someField(set, info, (name) => name === field, false));
+}
