@@ -2,6 +2,7 @@ import { domainToASCII } from 'node:url';
 import { and, eq, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { addresses, domains } from '../db/tables.js';
+import { auditOfInserted, type InsertedAudit } from './audit.js';
 import { AddressReservedError, AddressTakenError, DomainNotVerifiedError, ValidationError } from './errors.js';
 
 /** Local parts that deliver to the domain's administrator (RFC 2142) and can never be assigned. */
@@ -78,13 +79,21 @@ export async function assertAssignable(
 export async function claimAddress(
   tx: Db,
   claim: { address: string; masterAccountId: string; userId: string; kind: 'PRIMARY' | 'ALIAS'; now: Date },
+  /** The audit event of the claim, written by the same statement with the address's id as its target. */
+  audit?: InsertedAudit,
 ): Promise<{ id: string; createdAt: Date }> {
-  const insert = () =>
-    tx
+  const insert = async () => {
+    const claimed = tx
       .insert(addresses)
       .values({ address: claim.address, masterAccountId: claim.masterAccountId, userId: claim.userId, kind: claim.kind })
       .onConflictDoNothing({ target: addresses.address })
       .returning({ id: addresses.id, createdAt: addresses.createdAt });
+    if (!audit) return claimed;
+    // One round trip for both rows; a taken address claims no row and so writes no event.
+    const inserted = tx.$with('claimed').as(claimed);
+    const audited = auditOfInserted(tx, inserted, inserted.id, { ...audit, masterAccountId: claim.masterAccountId });
+    return tx.with(inserted, audited).select({ id: inserted.id, createdAt: inserted.createdAt }).from(inserted);
+  };
   // Most addresses asked for are free: one statement. A taken one may be a hold that has ended,
   // which is cleared before the second try.
   const [row] = await insert();

@@ -71,20 +71,11 @@ export async function addAlias(
     const limit = planTerms[user.plan].aliasLimit;
     const [held] = await tx.select({ n: count() }).from(addresses).where(and(activeAliases, eq(addresses.userId, user.id)));
     if ((held?.n ?? 0) >= limit) throw new AliasLimitReachedError(limit);
-    const { id, createdAt } = await claimAddress(tx, {
-      address: parsed.address,
-      masterAccountId: viewer.masterAccountId,
-      userId: user.id,
-      kind: 'ALIAS',
-      now,
-    });
-    await recordAudit(tx, {
-      masterAccountId: viewer.masterAccountId,
-      actorId: viewer.userId,
-      action: 'alias.add',
-      target: { type: 'Alias', id },
-      details: { address: parsed.address, userId: user.id },
-    });
+    const { id, createdAt } = await claimAddress(
+      tx,
+      { address: parsed.address, masterAccountId: viewer.masterAccountId, userId: user.id, kind: 'ALIAS', now },
+      { actorId: viewer.userId, action: 'alias.add', targetType: 'Alias', details: { address: parsed.address, userId: user.id } },
+    );
     return { id, address: parsed.address, userId: user.id, masterAccountId: viewer.masterAccountId, createdAt };
   });
 }

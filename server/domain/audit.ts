@@ -1,4 +1,4 @@
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { keysetPage, type PageArgs } from '../db/pagination.js';
 import { auditEvents } from '../db/tables.js';
@@ -24,6 +24,26 @@ export async function recordAudit(tx: Db, record: AuditRecord): Promise<void> {
     targetId: record.target?.id ?? null,
     details: record.details ?? null,
   });
+}
+
+/** An audit event about a row inserted by the same statement (see auditOfInserted). */
+export type InsertedAudit = Omit<AuditRecord, 'masterAccountId' | 'target'> & { targetType: AuditTargetType };
+
+/**
+ * The audit event of a row that another CTE of the same statement inserts, as a CTE to pass to
+ * `with`: the change and its event then cost one round trip instead of two, still in one
+ * transaction. `targetId` is that CTE's id column; a CTE that inserts no row writes no event.
+ */
+export function auditOfInserted(tx: Db, inserted: SQLWrapper, targetId: SQLWrapper, audit: InsertedAudit & { masterAccountId: string }) {
+  const columns = [auditEvents.masterAccountId, auditEvents.actorId, auditEvents.action, auditEvents.targetType, auditEvents.targetId, auditEvents.details];
+  return tx.$with('audited', { id: sql<string>`id` }).as(
+    sql`insert into ${auditEvents} (${sql.join(
+      columns.map((column) => sql.identifier(column.name)),
+      sql`, `,
+    )}) select ${audit.masterAccountId}::uuid, ${audit.actorId}::uuid, ${audit.action}, ${audit.targetType}, ${targetId},
+      ${audit.details === undefined ? null : JSON.stringify(audit.details)}::jsonb
+      from ${inserted} returning ${sql.identifier(auditEvents.id.name)}`,
+  );
 }
 
 /** The audit log of one master account, newest first. */

@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js';
 import { keysetPage, type PageArgs } from '../db/pagination.js';
 import { preparedStatement } from '../db/prepared.js';
 import { ledgerEntries, lowBalanceNotices, masterAccounts, users } from '../db/tables.js';
-import { recordAudit } from './audit.js';
+import { auditOfInserted, recordAudit, type InsertedAudit } from './audit.js';
 import { IdempotencyConflictError, InsufficientFundsError, ValidationError } from './errors.js';
 import { formatCents, parseCents } from './money.js';
 import { PLANS, planTerms, type Plan } from './plans.js';
@@ -99,13 +99,23 @@ export async function appendEntry(
   account: LockedAccount,
   entry: NewEntry,
   events: MoneyEvents,
+  /** The audit event of the entry, written by the same statement with the entry as its target. */
+  audit?: InsertedAudit,
 ): Promise<LedgerEntryRow> {
   const before = account.balanceCents;
   const after = before + entry.amountCents;
-  const [row] = await tx
+  const insert = tx
     .insert(ledgerEntries)
     .values({ ...entry, masterAccountId: account.id, balanceAfterCents: after })
     .returning();
+  let row: LedgerEntryRow | undefined;
+  if (audit) {
+    const inserted = tx.$with('appended').as(insert);
+    const audited = auditOfInserted(tx, inserted, inserted.id, { ...audit, masterAccountId: account.id });
+    [row] = await tx.with(inserted, audited).select().from(inserted);
+  } else {
+    [row] = await insert;
+  }
   if (!row) throw new Error('ledger insert returned no row');
   account.balanceCents = after;
   events.entries.push(row);
@@ -193,14 +203,8 @@ export async function addDeposit(
       account,
       { kind: 'DEPOSIT', amountCents: cents, description: `Deposit of ${formatCents(cents)} EUR`, idempotencyKey: key },
       events,
+      { actorId: viewer.userId, action: 'billing.deposit', targetType: 'LedgerEntry', details: { amount: formatCents(cents), idempotencyKey: key } },
     );
-    await recordAudit(tx, {
-      masterAccountId: viewer.masterAccountId,
-      actorId: viewer.userId,
-      action: 'billing.deposit',
-      target: { type: 'LedgerEntry', id: deposit.id },
-      details: { amount: formatCents(cents), idempotencyKey: key },
-    });
     // Overdue renewals are paid at once, oldest first, from the new money.
     await renewDue(tx, now, [viewer.masterAccountId], events);
     return deposit;
