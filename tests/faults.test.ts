@@ -416,7 +416,16 @@ describe('process faults', () => {
     let inFlight: Promise<Outcome> | undefined;
     try {
       inFlight = attempt(server.url, ADD_DEPOSIT, deposit, tenant.token);
-      await waitFor('the deposit to wait for the lock', async () => (await lockWaiters(holder, 'select')) >= 1);
+      let settled: Outcome | undefined;
+      void inFlight.then((outcome) => (settled = outcome));
+      await waitFor('the deposit to wait for the lock', async () => {
+        // A deposit that got an answer without waiting would make the wait below run out: say why.
+        if (settled) throw new Error(`the deposit answered before waiting for the lock: ${JSON.stringify(settled)}`);
+        const { rows } = await holder.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))`,
+        );
+        return rows[0].n >= 1;
+      });
       server.child.kill('SIGTERM');
       await waitFor('the server to start draining', () => server.lines.some((line) => String(line.msg).startsWith('shutting down')));
       expect(await refusesConnections(server.url)).toBe(true);
