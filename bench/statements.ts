@@ -47,12 +47,22 @@ export async function countStatements(databaseUrl: string, source: CallSource): 
   };
   const counts: StatementCount[] = [];
   try {
+    // The token cache caches nothing until its LISTEN stands (it starts with the server): wait for
+    // that, as a running server has long done, so no count includes a token lookup a warm server skips.
+    const probe = source.tenants[0];
+    for (let tries = 0; probe && tries < 100; tries++) {
+      seen.length = 0;
+      await post(JSON.stringify({ query: '{ viewer { scopes } }' }), probe.token);
+      if (seen.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     for (const workload of WORKLOADS) {
-      // Mutations get fresh values for both requests: the second one is the one counted.
+      // Mutations get fresh values for both requests, of the same tenant (a round later): the
+      // second one is the one counted.
       const first = workload.call('ours', source, 900_001);
       await post(first.body, first.token);
       seen.length = 0;
-      const call = workload.call('ours', source, workload.mutation ? 900_002 : 900_001);
+      const call = workload.call('ours', source, workload.mutation ? 900_001 + source.tenants.length : 900_001);
       await post(call.body, call.token);
       const sql = workload.mutation ? [...seen] : await measure(call.body, call.token);
       counts.push({ workload: workload.name, variant: 'as benchmarked', statements: sql.length, sql });
