@@ -233,6 +233,18 @@ describe('the token cache and changes made elsewhere, on PostgreSQL', () => {
     }, 5_000);
   });
 
+  it('keeps the tokens of an account whose rows changed in nothing the lookup reads', async () => {
+    const kept = await signUp();
+    const marker = await signUp();
+    for (const tenant of [kept, marker]) await until('the token to be cached', () => cached(tenant.token), 5_000);
+    await admin.query(`update users set display_name = 'Renamed person', updated_at = now() where master_account_id = $1`, [kept.masterAccountId]);
+    await admin.query(`update api_tokens set last_used_at = now() where master_account_id = $1`, [kept.masterAccountId]);
+    // Notifications arrive in commit order: once the marker's arrived, any of the updates above would have too.
+    await admin.query(`update api_tokens set revoked_at = now() where master_account_id = $1`, [marker.masterAccountId]);
+    await until('the marker token to be refused', () => refused(marker.token), 5_000);
+    expect(await cached(kept.token)).toBe(true);
+  });
+
   it('looks every token up while its LISTEN is down, and caches again once it is back', async () => {
     const tenant = await signUp();
     await until('the token to be cached', () => cached(tenant.token), 5_000);
