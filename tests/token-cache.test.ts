@@ -102,16 +102,20 @@ describe('the token cache in a request', () => {
     return app.statements.length === 0;
   }
 
+  /** The LISTEN starts in the background with the server; until it stands, nothing is cached. */
+  async function untilCached(token: string): Promise<void> {
+    await until('the token to be cached', async () => ((await servedFromCache(token)) ? true : undefined), 5_000);
+  }
+
   it('looks a token up once and answers its next requests without a statement', async () => {
     const tenant = await app.signUp();
-    // The LISTEN starts in the background with the server; until it stands, nothing is cached.
-    await until('the token to be cached', async () => ((await servedFromCache(tenant.token)) ? true : undefined), 5_000);
+    await untilCached(tenant.token);
     expect(await servedFromCache(tenant.token)).toBe(true);
   });
 
   it('keeps the tokens of an account through a mutation that cannot change them', async () => {
     const tenant = await app.signUp();
-    await until('the token to be cached', async () => ((await servedFromCache(tenant.token)) ? true : undefined), 5_000);
+    await untilCached(tenant.token);
     const deposit = await app.gql(
       'mutation { addDeposit(input: { amount: "1.00", idempotencyKey: "keep-cache" }) { __typename } }',
       {},
@@ -123,7 +127,7 @@ describe('the token cache in a request', () => {
 
   it('puts a mutation’s change in force for the very next request of its master account', async () => {
     const tenant = await app.signUp();
-    await until('the token to be cached', async () => ((await servedFromCache(tenant.token)) ? true : undefined), 5_000);
+    await untilCached(tenant.token);
     const set = await app.gql(
       'mutation { setLowBalanceThreshold(input: { amount: "12.34" }) { __typename } }',
       {},
@@ -135,7 +139,7 @@ describe('the token cache in a request', () => {
 
     const member = await app.createUser(tenant, { role: 'MEMBER' });
     const memberToken = await app.logIn(member.address);
-    await until('the member token to be cached', async () => ((await servedFromCache(memberToken)) ? true : undefined), 5_000);
+    await untilCached(memberToken);
     const suspended = await app.gql(
       'mutation ($input: UpdateUserInput!) { updateUser(input: $input) { __typename } }',
       { input: { userId: member.id, status: 'SUSPENDED' } },

@@ -1,4 +1,5 @@
 import { and, count, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import type { SelectedFields } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import type { AliasRow } from './aliases.js';
 import { countOverAll, keysetPage, orderOf, splitTotal, type PageArgs, type SortKey } from '../db/pagination.js';
@@ -69,7 +70,12 @@ const columnsOf = (withAliases: boolean) => (withAliases ? userColumnsWithAliase
 
 /** Users joined to their primary address; every read of users starts here. */
 export function selectUsers(db: Db) {
-  return db.select(userColumns).from(users).innerJoin(addresses, primaryAddress);
+  return usersWith(db, userColumns);
+}
+
+/** Users joined to their primary address, reading `fields` (userColumns and more). */
+function usersWith<Fields extends SelectedFields>(db: Db, fields: Fields) {
+  return db.select(fields).from(users).innerJoin(addresses, primaryAddress);
 }
 export type UserRow = Awaited<ReturnType<typeof selectUsers>>[number];
 
@@ -408,10 +414,7 @@ const parseKey = (key: FirstPageKey) => key.split(' ') as [UserOrderField, 'ASC'
 /** The first page of an account's users in one order, unfiltered, as listUsers' fetch would read it. */
 const firstUsersPage = preparedStatements((db, key: FirstPageKey) => {
   const [field, direction, aliases] = parseKey(key);
-  return db
-    .select(columnsOf(aliases === 'aliases'))
-    .from(users)
-    .innerJoin(addresses, primaryAddress)
+  return usersWith(db, columnsOf(aliases === 'aliases'))
     .where(eq(users.masterAccountId, sql.placeholder('masterAccountId')))
     .orderBy(...orderOf(sortKeysOf(field), direction === 'ASC'))
     .limit(sql.placeholder('limit'))
@@ -421,10 +424,7 @@ const firstUsersPage = preparedStatements((db, key: FirstPageKey) => {
 /** A first page forward in one order, with the number of users the condition matches in each row. */
 function firstUsersCounted(db: Db, where: SQL | undefined, key: FirstPageKey) {
   const [field, direction, aliases] = parseKey(key);
-  return db
-    .select({ ...columnsOf(aliases === 'aliases'), total: countOverAll() })
-    .from(users)
-    .innerJoin(addresses, primaryAddress)
+  return usersWith(db, { ...columnsOf(aliases === 'aliases'), total: countOverAll() })
     .where(where)
     .orderBy(...orderOf(sortKeysOf(field), direction === 'ASC'));
 }
@@ -479,10 +479,7 @@ export async function listUsers(
     descending: direction === 'DESC',
     cursorOf: (row) => [sortValue(row), row.id],
     fetch: (after, orderBy, limit) =>
-      db
-        .select(columnsOf(withAliases))
-        .from(users)
-        .innerJoin(addresses, primaryAddress)
+      usersWith(db, columnsOf(withAliases))
         .where(and(base, after))
         .orderBy(...orderBy)
         .limit(limit),
