@@ -66,6 +66,8 @@ export interface TestApp {
   database: Database;
   /** Every SQL statement the application ran, in order; tests clear it and count. */
   statements: string[];
+  /** PostgreSQL: how many writes carried those statements to the database (several may share one). */
+  writes: { count: number };
   gql(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse>;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /**
@@ -92,12 +94,14 @@ export interface Tenant {
  */
 export async function startApp(options: { dnsServers?: string[]; tokenCache?: boolean } = {}): Promise<TestApp> {
   const statements: string[] = [];
+  const writes = { count: 0 };
   const databaseUrl = process.env.DATABASE_URL;
   const database = await openDatabase({
     databaseUrl,
     dataDir: 'memory://',
     migrate: !databaseUrl,
     onQuery: (query) => statements.push(query),
+    onWrite: () => writes.count++,
   });
   const config = {
     ...loadConfig({ GRAPHQL_JIT: process.env.GRAPHQL_JIT }),
@@ -201,5 +205,5 @@ export async function startApp(options: { dnsServers?: string[]; tokenCache?: bo
     return text(payload.token);
   }
 
-  return { database, statements, gql, fetch, signUp, createUser, logIn };
+  return { database, statements, writes, gql, fetch, signUp, createUser, logIn };
 }

@@ -3,15 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'drizzle-orm/logger';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePg, NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { DEFAULT_DB_CONNECT_TIMEOUT_MS } from '../config.js';
 import { autoPrepare, StatementNames } from './autoprepare.js';
 import { listenPostgres, type ListenObserver } from './listen.js';
+import { batchWrites, PipelinedSession } from './pipeline.js';
 
 /** The database as every query sees it: the same type whichever driver is underneath. */
 export type Db = PgDatabase<PgQueryResultHKT>;
@@ -46,6 +47,8 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Called with every SQL statement the application runs (tests count them). */
   onQuery?: (query: string) => void;
+  /** PostgreSQL: called with every write of statements to a connection, which may carry several (tests count round trips). */
+  onWrite?: () => void;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   poolSize?: number;
@@ -70,6 +73,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
+      // See pipeline.ts: a transaction's statements that need no answer in between go together.
+      pipeline: true,
       // Without a bound, a database that accepts TCP but never answers would hang every request.
       connectionTimeoutMillis: connectTimeoutMs,
       // Sent with each connection's start-up, so every statement of the pool has the limit;
@@ -89,8 +94,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     pool.on('connect', (client) => {
       client.on('error', () => undefined);
       autoPrepare(client, names);
+      batchWrites(client, options.onWrite);
     });
-    const db = drizzlePg({ client: pool, logger });
+    const dialect = new PgDialect();
+    const db = new NodePgDatabase(dialect, new PipelinedSession(pool, dialect, { logger }), undefined);
     if (shouldMigrate) await migrateLocked(options.databaseUrl, connectTimeoutMs);
     const databaseUrl = options.databaseUrl;
     // Listening sessions still open when the database closes end with it, so a caller that forgot

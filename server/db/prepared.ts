@@ -1,17 +1,21 @@
 import type { Db } from './client.js';
+import { connectionOf } from './pipeline.js';
 
 /**
- * A query built once per database handle instead of on every call. Building a Drizzle query costs
+ * A query built once per connection instead of on every call. Building a Drizzle query costs
  * more CPU than a small indexed lookup takes in PostgreSQL, so the statements every request runs
- * are built once, and, being named, also parsed once per connection by PostgreSQL.
+ * are built once, and, being named, also parsed once per connection by PostgreSQL. A transaction
+ * is a new handle each time but runs on one of the pool's few clients: its queries are kept per
+ * client (see connectionOf), so a mutation's statements are built once too.
  */
 export function preparedStatement<Prepared>(build: (db: Db) => Prepared): (db: Db) => Prepared {
-  const byDatabase = new WeakMap<Db, Prepared>();
+  const byConnection = new WeakMap<object, Prepared>();
   return (db) => {
-    let prepared = byDatabase.get(db);
+    const connection = connectionOf(db);
+    let prepared = byConnection.get(connection);
     if (!prepared) {
       prepared = build(db);
-      byDatabase.set(db, prepared);
+      byConnection.set(connection, prepared);
     }
     return prepared;
   };
@@ -22,12 +26,13 @@ export function preparedStatement<Prepared>(build: (db: Db) => Prepared): (db: D
  * orders, say). Keys must come from a fixed set, never from a client's values.
  */
 export function preparedStatements<Key extends string, Prepared>(build: (db: Db, key: Key) => Prepared): (db: Db, key: Key) => Prepared {
-  const byDatabase = new WeakMap<Db, Map<Key, Prepared>>();
+  const byConnection = new WeakMap<object, Map<Key, Prepared>>();
   return (db, key) => {
-    let byKey = byDatabase.get(db);
+    const connection = connectionOf(db);
+    let byKey = byConnection.get(connection);
     if (!byKey) {
       byKey = new Map();
-      byDatabase.set(db, byKey);
+      byConnection.set(connection, byKey);
     }
     let prepared = byKey.get(key);
     if (!prepared) {

@@ -1,5 +1,6 @@
 import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { inOrder } from '../db/pipeline.js';
 import { preparedStatement } from '../db/prepared.js';
 import { addresses, users } from '../db/tables.js';
 import { assertAssignable, claimAddress, parseAddress } from './addresses.js';
@@ -44,6 +45,23 @@ export async function loadAliasesOfUsers(db: Db, masterAccountId: string, userId
   return aliasesOfUsers(db).execute({ masterAccountId, userIds: [...userIds] });
 }
 
+const userLock = preparedStatement((db) =>
+  db
+    .select({ id: users.id, plan: users.plan })
+    .from(users)
+    .where(and(eq(users.id, sql.placeholder('userId')), eq(users.masterAccountId, sql.placeholder('masterAccountId'))))
+    .for('no key update')
+    .prepare('mailadmin_alias_user_lock'),
+);
+
+const aliasCount = preparedStatement((db) =>
+  db
+    .select({ n: count() })
+    .from(addresses)
+    .where(and(activeAliases, eq(addresses.userId, sql.placeholder('userId'))))
+    .prepare('mailadmin_alias_count'),
+);
+
 /**
  * Gives a user another address. The user row is locked first, so two concurrent additions cannot
  * both see room under the plan's limit.
@@ -58,18 +76,19 @@ export async function addAlias(
   assertAdmin(viewer, 'manage aliases');
   const parsed = parseAddress('address', input.address);
   return db.transaction(async (tx) => {
-    const [user] = await tx
-      .select({ id: users.id, plan: users.plan })
-      .from(users)
-      .where(and(eq(users.id, input.userId), eq(users.masterAccountId, viewer.masterAccountId)))
-      .for('no key update');
+    // The aliases are counted in a statement of their own, sent right behind the lock and run once
+    // it is held: a subquery of the locking statement would read a snapshot from before a
+    // concurrent addition committed and see room that is gone.
+    const [[user], [held], unassignable] = await inOrder(
+      () => userLock(tx).execute({ userId: input.userId, masterAccountId: viewer.masterAccountId }),
+      () => aliasCount(tx).execute({ userId: input.userId }),
+      // Its refusal is kept for after the user is found: an unknown user is the first thing to report.
+      () => assertAssignable(tx, viewer.masterAccountId, parsed, mailDomain).then(() => null, (error: unknown) => error),
+    );
     if (!user) throw new NotFoundError('userId', 'user');
-    await assertAssignable(tx, viewer.masterAccountId, parsed, mailDomain);
+    if (unassignable) throw unassignable;
     // After a downgrade a user may hold more than the new limit: those stay, but no new one fits.
-    // Counted in a statement of its own, after the lock: a subquery of the locking statement would
-    // read a snapshot from before a concurrent addition committed and see room that is gone.
     const limit = planTerms[user.plan].aliasLimit;
-    const [held] = await tx.select({ n: count() }).from(addresses).where(and(activeAliases, eq(addresses.userId, user.id)));
     if ((held?.n ?? 0) >= limit) throw new AliasLimitReachedError(limit);
     const { id, createdAt } = await claimAddress(
       tx,

@@ -1,6 +1,7 @@
 import { and, count, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { keysetPage, type PageArgs } from '../db/pagination.js';
+import { inOrder } from '../db/pipeline.js';
 import { preparedStatement } from '../db/prepared.js';
 import { ledgerEntries, lowBalanceNotices, masterAccounts, users } from '../db/tables.js';
 import { auditOfInserted, recordAudit, type InsertedAudit } from './audit.js';
@@ -48,20 +49,29 @@ interface LockedAccount {
   thresholdCents: number;
 }
 
+const accountLock = preparedStatement((db) =>
+  db
+    .select({ id: masterAccounts.id, thresholdCents: masterAccounts.lowBalanceThresholdCents })
+    .from(masterAccounts)
+    .where(eq(masterAccounts.id, sql.placeholder('masterAccountId')))
+    // NO KEY UPDATE: inserts that reference the account (audit events, ledger entries) from other
+    // transactions only need FOR KEY SHARE, which this does not block, so no deadlock cycle forms.
+    .for('no key update')
+    .prepare('mailadmin_account_lock'),
+);
+
 /**
  * Locks the master account row for the rest of the transaction, so money moves of one account
  * happen one after another, and reads its balance: the balance after its latest ledger entry.
  */
 export async function lockAccount(tx: Db, masterAccountId: string): Promise<LockedAccount> {
-  const [account] = await tx
-    .select({ id: masterAccounts.id, thresholdCents: masterAccounts.lowBalanceThresholdCents })
-    .from(masterAccounts)
-    .where(eq(masterAccounts.id, masterAccountId))
-    // NO KEY UPDATE: inserts that reference the account (audit events, ledger entries) from other
-    // transactions only need FOR KEY SHARE, which this does not block, so no deadlock cycle forms.
-    .for('no key update');
+  // The balance is read right behind the lock, in the same write: it runs once the lock is held.
+  const [[account], balanceCents] = await inOrder(
+    () => accountLock(tx).execute({ masterAccountId }),
+    () => balanceOf(tx, masterAccountId),
+  );
   if (!account) throw new Error(`master account ${masterAccountId} does not exist`);
-  return { ...account, balanceCents: await balanceOf(tx, masterAccountId) };
+  return { ...account, balanceCents };
 }
 
 const lastBalance = preparedStatement((db) =>
@@ -168,6 +178,20 @@ export interface AddDepositInput {
   idempotencyKey: string;
 }
 
+const depositByKey = preparedStatement((db) =>
+  db
+    .select()
+    .from(ledgerEntries)
+    .where(
+      and(
+        eq(ledgerEntries.masterAccountId, sql.placeholder('masterAccountId')),
+        eq(ledgerEntries.kind, 'DEPOSIT'),
+        eq(ledgerEntries.idempotencyKey, sql.placeholder('key')),
+      ),
+    )
+    .prepare('mailadmin_deposit_by_key'),
+);
+
 export async function addDeposit(
   db: Db,
   viewer: Viewer,
@@ -183,17 +207,12 @@ export async function addDeposit(
   const events: MoneyEvents = { entries: [], notices: [] };
   const entry = await db.transaction(async (tx) => {
     // The lock serializes retries of one key: the second sees the first's entry and returns it.
-    const account = await lockAccount(tx, viewer.masterAccountId);
-    const [previous] = await tx
-      .select()
-      .from(ledgerEntries)
-      .where(
-        and(
-          eq(ledgerEntries.masterAccountId, viewer.masterAccountId),
-          eq(ledgerEntries.kind, 'DEPOSIT'),
-          eq(ledgerEntries.idempotencyKey, key),
-        ),
-      );
+    // The reads go right behind the lock, in one write, and run once it is held.
+    const [account, [previous], due] = await inOrder(
+      () => lockAccount(tx, viewer.masterAccountId),
+      () => depositByKey(tx).execute({ masterAccountId: viewer.masterAccountId, key }),
+      () => hasDueRenewals(tx, now, viewer.masterAccountId),
+    );
     if (previous) {
       if (previous.amountCents !== cents) throw new IdempotencyConflictError(key);
       return previous;
@@ -206,7 +225,7 @@ export async function addDeposit(
       { actorId: viewer.userId, action: 'billing.deposit', targetType: 'LedgerEntry', details: { amount: formatCents(cents), idempotencyKey: key } },
     );
     // Overdue renewals are paid at once, oldest first, from the new money.
-    await renewDue(tx, now, [viewer.masterAccountId], events);
+    if (due) await renewDue(tx, now, [viewer.masterAccountId], events);
     return deposit;
   });
   return { entry, events };
@@ -254,6 +273,21 @@ function rowsOf<Row>(result: unknown): Row[] {
   return rows as Row[];
 }
 
+/** Locks the master accounts, of those in `scope`, that have a renewal due by `at`, and returns their ids. */
+async function lockDueAccounts(tx: Db, at: string, scope: SQL): Promise<{ id: string }[]> {
+  // `execute()` sends it now: an awaited query would go a promise job later (see inOrder).
+  const locked = tx.execute(sql`
+      select a.id from master_accounts a
+      where a.id in (select u.master_account_id from users u where ${billable} and u.paid_through <= ${at}::timestamptz ${scope})
+      order by a.id for no key update`);
+  return rowsOf(await locked.execute());
+}
+
+/** Whether a master account (locked by the caller) has a renewal due by `asOf`. */
+async function hasDueRenewals(tx: Db, asOf: Date, masterAccountId: string): Promise<boolean> {
+  return (await lockDueAccounts(tx, asOf.toISOString(), accountScope([masterAccountId]))).length > 0;
+}
+
 /**
  * Charges every renewal due up to `asOf`, oldest first within each master account, as long as its
  * balance suffices; one set-based statement per round, a round per 30-day period a user is behind.
@@ -268,12 +302,9 @@ export async function renewDue(tx: Db, asOf: Date, masterAccountIds: readonly st
   const at = asOf.toISOString();
   let charged = 0;
   for (let round = 0; round < 1000; round++) {
-    const due = await tx.execute(sql`
-      select a.id from master_accounts a
-      where a.id in (select u.master_account_id from users u where ${billable} and u.paid_through <= ${at}::timestamptz ${scope})
-      order by a.id for no key update`);
-    // Nothing due (the common case of a deposit): the charging statement need not even be planned.
-    if (rowsOf(due).length === 0) break;
+    const due = await lockDueAccounts(tx, at, scope);
+    // Nothing due: the charging statement need not even be planned.
+    if (due.length === 0) break;
     const result = await tx.execute(sql`
       with prices(plan, price) as (values ${planPriceRows()}),
       overdue as (

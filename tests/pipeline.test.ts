@@ -1,0 +1,117 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { planTerms } from '../server/domain/plans.js';
+import { decodeId, MAIL_DOMAIN, unique, type Tenant } from './harness.js';
+import { startApp } from './harness.js';
+import { until } from './until.js';
+
+const app = await startApp();
+const databaseUrl = process.env.DATABASE_URL;
+
+const ADD_DEPOSIT = `mutation ($input: AddDepositInput!) { addDeposit(input: $input) { __typename ... on Error { code message } } }`;
+const ADD_ALIAS = `mutation ($input: AddAliasInput!) { addAlias(input: $input) { __typename ... on Error { code message } } }`;
+
+async function addDeposit(tenant: Tenant): Promise<string> {
+  const result = await app.gql(ADD_DEPOSIT, { input: { amount: '25.00', idempotencyKey: unique('key') } }, tenant.token);
+  expect(result.errors).toBeUndefined();
+  return String(result.data.addDeposit.__typename);
+}
+
+async function addAlias(tenant: Tenant, userId: string): Promise<string> {
+  const result = await app.gql(ADD_ALIAS, { input: { userId, address: `${unique('alias')}@${MAIL_DOMAIN}` } }, tenant.token);
+  expect(result.errors).toBeUndefined();
+  return String(result.data.addAlias.__typename);
+}
+
+/** PGlite runs BEGIN and COMMIT itself, out of the statement log; they are left out on both drivers. */
+const body = (statements: string[]) => statements.filter((statement) => !/^\s*(begin|commit)\s*$/i.test(statement));
+
+/** The statements and writes of a call, after one call like it (the token's last-used write stays out). */
+async function measure(call: () => Promise<string>, success: string): Promise<{ statements: string[]; writes: number }> {
+  expect(await call()).toBe(success);
+  app.statements.length = 0;
+  app.writes.count = 0;
+  expect(await call()).toBe(success);
+  return { statements: [...app.statements], writes: app.writes.count };
+}
+
+describe('a mutation sends its reads right behind its lock', () => {
+  it('deposit: the account lock first, then the balance, the key and the renewals due, then the entry', async () => {
+    const tenant = await app.signUp();
+    const { statements } = await measure(() => addDeposit(tenant), 'AddDepositSuccess');
+    const kinds = body(statements).map((statement) => {
+      if (/from "master_accounts".*for no key update/s.test(statement)) return 'lock';
+      if (/select "balance_after_cents"/.test(statement)) return 'balance';
+      if (/"idempotency_key" = /.test(statement)) return 'key';
+      if (/from master_accounts a/.test(statement)) return 'due';
+      if (/insert into "ledger_entries"/.test(statement)) return 'entry';
+      return statement.slice(0, 60);
+    });
+    expect(kinds).toEqual(['lock', 'balance', 'key', 'due', 'entry']);
+  });
+
+  it('alias: the user lock first, then the count of aliases, then the claim', async () => {
+    const tenant = await app.signUp();
+    const user = await app.createUser(tenant, { plan: 'PRO' });
+    const statements = body((await measure(() => addAlias(tenant, user.id), 'AddAliasSuccess')).statements);
+    expect(statements).toHaveLength(3);
+    expect(statements[0]).toMatch(/from "users".*for no key update/s);
+    expect(statements[1]).toMatch(/count\(\*\)/);
+    expect(statements[2]).toMatch(/insert into "addresses"/);
+  });
+});
+
+// PGlite is one in-process connection: no socket to write to and no second session to hold a lock.
+if (databaseUrl) describe('on PostgreSQL', () => {
+  it('a deposit and an alias each take 3 writes: begin with the lock and its reads, the change, commit', async () => {
+    const tenant = await app.signUp();
+    const user = await app.createUser(tenant, { plan: 'PRO' });
+    const deposit = await measure(() => addDeposit(tenant), 'AddDepositSuccess');
+    expect(deposit.statements).toHaveLength(7);
+    expect(deposit.writes).toBe(3);
+    const alias = await measure(() => addAlias(tenant, user.id), 'AddAliasSuccess');
+    expect(alias.statements).toHaveLength(5);
+    expect(alias.writes).toBe(3);
+  });
+
+  it('the count sent behind the user lock runs once the lock is held, and sees what its holder committed', async () => {
+    const tenant = await app.signUp();
+    const user = await app.createUser(tenant, { plan: 'ENTRY' });
+    const userId = decodeId(user.id);
+    const limit = planTerms.ENTRY.aliasLimit;
+    const holder = new pg.Client({ connectionString: databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select id from users where id = $1 for no key update', [userId]);
+      // The holder fills the user's aliases up to the limit while the request waits behind it.
+      for (let i = 0; i < limit; i++) {
+        await holder.query(`insert into addresses (address, master_account_id, user_id, kind) values ($1, $2, $3, 'ALIAS')`, [
+          `${unique('held')}@${MAIL_DOMAIN}`,
+          decodeId(tenant.masterAccountId),
+          userId,
+        ]);
+      }
+      let settled: string | undefined;
+      const inFlight = addAlias(tenant, user.id).then((answer) => (settled = answer));
+      await until('the alias request to wait for the holder', async () => {
+        if (settled) throw new Error(`the request answered without waiting for the lock: ${settled}`);
+        const { rows } = await holder.query<{ n: number }>(
+          'select count(*)::int as n from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))',
+        );
+        return rows[0]?.n ? true : undefined;
+      });
+      await holder.query('commit');
+      // Had the count run on a snapshot from before the lock, it would have seen room for one more.
+      expect(await inFlight).toBe('AliasLimitReachedError');
+      const { rows } = await holder.query<{ n: number }>(
+        `select count(*)::int as n from addresses where user_id = $1 and kind = 'ALIAS' and released_at is null`,
+        [userId],
+      );
+      expect(rows[0]?.n).toBe(limit);
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      await holder.end();
+    }
+  });
+});
