@@ -13,7 +13,31 @@ if (!connectionString) throw new Error('DATABASE_URL is required');
 const port = Number(process.env.PORT ?? 4001);
 // Planned once per connection, as ours' statements are (server/db/autoprepare.ts): the limit
 // must not pay for planning that ours no longer pays.
-const pool = new pg.Pool({ connectionString, max: Number(process.env.POOL_SIZE ?? 10), options: '-c plan_cache_mode=force_generic_plan' });
+// Pipelined as ours' are (server/db/pipeline.ts): a transaction's BEGIN, its lock and the reads
+// behind the lock leave in one write.
+const pool = new pg.Pool({
+  connectionString,
+  max: Number(process.env.POOL_SIZE ?? 10),
+  options: '-c plan_cache_mode=force_generic_plan',
+  pipeline: true,
+});
+pool.on('connect', (client) => {
+  const query: (config: unknown, values?: unknown, callback?: unknown) => unknown = client.query.bind(client);
+  const stream = client.connection.stream;
+  let corked = false;
+  const batched = (config: unknown, values?: unknown, callback?: unknown) => {
+    if (!corked) {
+      corked = true;
+      stream.cork();
+      process.nextTick(() => {
+        corked = false;
+        stream.uncork();
+      });
+    }
+    return query(config, values, callback);
+  };
+  Object.assign(client, { query: batched });
+});
 // Ours reads bigints as numbers and timestamps as Date (drizzle's mode: 'number').
 pg.types.setTypeParser(20, (value) => Number(value));
 
@@ -220,12 +244,19 @@ async function userById(viewer: Viewer, variables: Row) {
 
 async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // Not waited for: it goes out with the work's first statements.
+  const begun = client.query('begin').then(
+    () => null,
+    (error: unknown) => error,
+  );
   try {
-    await client.query('begin');
     const result = await work(client);
+    const failed = await begun;
+    if (failed) throw failed;
     await client.query('commit');
     return result;
   } catch (error) {
+    await begun;
     await client.query('rollback');
     throw error;
   } finally {
@@ -240,12 +271,12 @@ async function addAlias(viewer: Viewer, variables: Row) {
   const address = String(variables.address).trim().toLowerCase();
   if (!userId) throw new ClientError('VALIDATION');
   const alias = await transaction(async (tx) => {
-    const [user] = await run(tx, 'lock_user', 'select id, plan from users where id = $1 and master_account_id = $2 for no key update', [
-      userId,
-      viewer.masterAccountId,
+    // The count goes right behind the lock, as ours sends it.
+    const [[user], [held]] = await Promise.all([
+      run(tx, 'lock_user', 'select id, plan from users where id = $1 and master_account_id = $2 for no key update', [userId, viewer.masterAccountId]),
+      run(tx, 'aliases_held', `select count(*) as n from addresses where kind = 'ALIAS' and released_at is null and user_id = $1`, [userId]),
     ]);
     if (!user) throw new ClientError('NOT_FOUND');
-    const [held] = await run(tx, 'aliases_held', `select count(*) as n from addresses where kind = 'ALIAS' and released_at is null and user_id = $1`, [userId]);
     if (Number(held?.n) >= (LIMITS[String(user.plan)] ?? 0)) throw new ClientError('ALIAS_LIMIT_REACHED');
     // As ours: the claim and its audit event in one statement; an ended hold is cleared only when
     // the claim finds the address taken (never in the benchmark, whose addresses are new).
@@ -268,14 +299,26 @@ async function addDeposit(viewer: Viewer, variables: Row) {
   const amount = cents(String(variables.amount));
   const key = String(variables.key);
   const entry = await transaction(async (tx) => {
-    await run(tx, 'lock_account', 'select id, low_balance_threshold_cents from master_accounts where id = $1 for no key update', [viewer.masterAccountId]);
-    const [last] = await run(tx, 'balance', BALANCE, [viewer.masterAccountId]);
-    const [previous] = await run(
-      tx,
-      'deposit_by_key',
-      `select id, kind, amount_cents, description from ledger_entries where master_account_id = $1 and kind = 'DEPOSIT' and idempotency_key = $2`,
-      [viewer.masterAccountId, key],
-    );
+    // As ours: the balance, the key and the renewals due are read right behind the lock, in one write.
+    const [, [last], [previous]] = await Promise.all([
+      run(tx, 'lock_account', 'select id, low_balance_threshold_cents from master_accounts where id = $1 for no key update', [viewer.masterAccountId]),
+      run(tx, 'balance', BALANCE, [viewer.masterAccountId]),
+      run(
+        tx,
+        'deposit_by_key',
+        `select id, kind, amount_cents, description from ledger_entries where master_account_id = $1 and kind = 'DEPOSIT' and idempotency_key = $2`,
+        [viewer.masterAccountId, key],
+      ),
+      // No renewal is due in the benchmark's data, so none is charged after the deposit.
+      run(
+        tx,
+        'due_accounts',
+        `select a.id from master_accounts a where a.id in (select u.master_account_id from users u
+           where u.role <> 'OWNER' and u.plan <> 'FREE' and u.paid_through is not null and u.paid_through <= $1 and u.master_account_id = $2)
+         order by a.id for no key update`,
+        [new Date(), viewer.masterAccountId],
+      ),
+    ]);
     if (previous) return previous;
     const [added] = await run(
       tx,
@@ -294,15 +337,6 @@ async function addDeposit(viewer: Viewer, variables: Row) {
         viewer.userId,
         { amount: formatCents(amount), idempotencyKey: key },
       ],
-    );
-    // The renewal check ours runs after every deposit: no renewal is due in the benchmark's data.
-    await run(
-      tx,
-      'due_accounts',
-      `select a.id from master_accounts a where a.id in (select u.master_account_id from users u
-         where u.role <> 'OWNER' and u.plan <> 'FREE' and u.paid_through is not null and u.paid_through <= $1 and u.master_account_id = $2)
-       order by a.id for update`,
-      [new Date(), viewer.masterAccountId],
     );
     return added;
   });
