@@ -111,13 +111,13 @@ const PRIMARY = `join addresses a on a.user_id = u.id and a.kind = 'PRIMARY'`;
 
 async function accountOverview(viewer: Viewer) {
   const id = viewer.masterAccountId;
-  // First pages count their list in the same statement, as ours' do when totalCount is asked; the
+  // First pages count their list in the same statement (a count subquery), as ours' do when totalCount is asked; the
   // users bring their aliases and the groups their member counts, as ours' pages do.
   const [users, groups, resources] = await Promise.all([
     run(
       pool,
       'users_page',
-      `select ${USER_COLUMNS}, count(*) over () as total,
+      `select ${USER_COLUMNS}, (select count(*) from users c where c.master_account_id = $1) as total,
         (select coalesce(json_agg(json_build_object('id', h.id, 'address', h.address, 'createdAt', h.created_at) order by h.address), '[]'::json)
           from addresses h where h.user_id = u.id and h.kind = 'ALIAS' and h.released_at is null) as aliases
        from users u ${PRIMARY} where u.master_account_id = $1 order by u.created_at, u.id limit $2`,
@@ -126,10 +126,18 @@ async function accountOverview(viewer: Viewer) {
     run(
       pool,
       'groups_page',
-      'select g.id, g.name, (select count(*) from group_members m where m.group_id = g.id) as members, count(*) over () as total from groups g where g.master_account_id = $1 order by g.name, g.id limit $2',
+      `select g.id, g.name, (select count(*) from group_members m where m.group_id = g.id) as members,
+        (select count(*) from groups c where c.master_account_id = $1) as total
+       from groups g where g.master_account_id = $1 order by g.name, g.id limit $2`,
       [id, 11],
     ),
-    run(pool, 'resources_page', 'select id, name, kind, count(*) over () as total from shared_resources where master_account_id = $1 order by name, id limit $2', [id, 11]),
+    run(
+      pool,
+      'resources_page',
+      `select id, name, kind, (select count(*) from shared_resources c where c.master_account_id = $1) as total
+       from shared_resources where master_account_id = $1 order by name, id limit $2`,
+      [id, 11],
+    ),
   ]);
   const pageUsers = users.slice(0, 20);
   const pageGroups = groups.slice(0, 10);

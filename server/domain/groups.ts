@@ -1,6 +1,6 @@
 import { and, asc, count, eq, getTableColumns, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { sqlState, UNIQUE_VIOLATION, type Db } from '../db/client.js';
-import { countOverAll, keysetPage, orderOf, splitTotal, type Page, type PageArgs, type SortKey } from '../db/pagination.js';
+import { keysetPage, totalOf, orderOf, splitTotal, type Page, type PageArgs, type SortKey } from '../db/pagination.js';
 import { preparedStatement } from '../db/prepared.js';
 import {
   addresses,
@@ -408,6 +408,8 @@ const groupPageColumns = {
 };
 export type GroupPageRow = GroupRow & { memberCount: number };
 
+const countGroupsOf = (db: Db) => db.select({ n: count() }).from(groups).where(eq(groups.masterAccountId, sql.placeholder('masterAccountId')));
+
 const firstGroupsPage = preparedStatement((db) =>
   db
     .select(groupPageColumns)
@@ -419,20 +421,14 @@ const firstGroupsPage = preparedStatement((db) =>
 );
 const firstGroupsPageCounted = preparedStatement((db) =>
   db
-    .select({ ...groupPageColumns, total: countOverAll() })
+    .select({ ...groupPageColumns, total: totalOf(countGroupsOf(db)) })
     .from(groups)
     .where(eq(groups.masterAccountId, sql.placeholder('masterAccountId')))
     .orderBy(...orderOf(GROUP_KEYS, true))
     .limit(sql.placeholder('limit'))
     .prepare('mailadmin_groups_first_counted'),
 );
-const countGroups = preparedStatement((db) =>
-  db
-    .select({ n: count() })
-    .from(groups)
-    .where(eq(groups.masterAccountId, sql.placeholder('masterAccountId')))
-    .prepare('mailadmin_groups_count'),
-);
+const countGroups = preparedStatement((db) => countGroupsOf(db).prepare('mailadmin_groups_count'));
 
 /** The groups of one master account, by name, each with its number of members. */
 export function listGroups(db: Db, masterAccountId: string, args: PageArgs, wantsTotal = false) {
@@ -462,6 +458,9 @@ const RESOURCE_KEYS: SortKey[] = [
   { column: sharedResources.name, cast: 'text' },
   { column: sharedResources.id, cast: 'uuid' },
 ];
+const countResourcesOf = (db: Db) =>
+  db.select({ n: count() }).from(sharedResources).where(eq(sharedResources.masterAccountId, sql.placeholder('masterAccountId')));
+
 const firstResourcesPage = preparedStatement((db) =>
   db
     .select()
@@ -473,20 +472,14 @@ const firstResourcesPage = preparedStatement((db) =>
 );
 const firstResourcesPageCounted = preparedStatement((db) =>
   db
-    .select({ ...getTableColumns(sharedResources), total: countOverAll() })
+    .select({ ...getTableColumns(sharedResources), total: totalOf(countResourcesOf(db)) })
     .from(sharedResources)
     .where(eq(sharedResources.masterAccountId, sql.placeholder('masterAccountId')))
     .orderBy(...orderOf(RESOURCE_KEYS, true))
     .limit(sql.placeholder('limit'))
     .prepare('mailadmin_resources_first_counted'),
 );
-const countResources = preparedStatement((db) =>
-  db
-    .select({ n: count() })
-    .from(sharedResources)
-    .where(eq(sharedResources.masterAccountId, sql.placeholder('masterAccountId')))
-    .prepare('mailadmin_resources_count'),
-);
+const countResources = preparedStatement((db) => countResourcesOf(db).prepare('mailadmin_resources_count'));
 
 /** The shared resources of one master account, by name. */
 export function listResources(db: Db, masterAccountId: string, args: PageArgs, wantsTotal = false) {

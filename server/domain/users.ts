@@ -2,7 +2,7 @@ import { and, count, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { SelectedFields } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import type { AliasRow } from './aliases.js';
-import { countOverAll, keysetPage, orderOf, splitTotal, type PageArgs, type SortKey } from '../db/pagination.js';
+import { countOverAll, keysetPage, totalOf, orderOf, splitTotal, type PageArgs, type SortKey } from '../db/pagination.js';
 import { preparedStatement, preparedStatements } from '../db/prepared.js';
 import { addresses, sharedResources, users } from '../db/tables.js';
 import { assertAssignable, claimAddress, parseAddress, releaseUserAddresses } from './addresses.js';
@@ -421,29 +421,32 @@ const firstUsersPage = preparedStatements((db, key: FirstPageKey) => {
     .prepare(`mailadmin_users_first_${field}_${direction}_${aliases}`.toLowerCase());
 });
 
-/** A first page forward in one order, with the number of users the condition matches in each row. */
-function firstUsersCounted(db: Db, where: SQL | undefined, key: FirstPageKey) {
+/** A first page forward in one order, with the length of the list in each row (`total`). */
+function firstUsersCounted(db: Db, where: SQL | undefined, total: SQL<number>, key: FirstPageKey) {
   const [field, direction, aliases] = parseKey(key);
-  return usersWith(db, { ...columnsOf(aliases === 'aliases'), total: countOverAll() })
+  return usersWith(db, { ...columnsOf(aliases === 'aliases'), total })
     .where(where)
     .orderBy(...orderOf(sortKeysOf(field), direction === 'ASC'));
 }
 
+/** The users a filter matches, counted as listed: each with its primary address. */
+const countMatching = (db: Db, where: SQL | undefined) => db.select({ n: count() }).from(users).innerJoin(addresses, primaryAddress).where(where);
+
+/**
+ * All users of an account. Every user row has exactly one primary address (made with the user,
+ * released only by the transaction that deletes the user, at most one by a unique index), so the
+ * join of the list is left out and the count reads the users' index alone.
+ */
+const countAll = (db: Db) => db.select({ n: count() }).from(users).where(eq(users.masterAccountId, sql.placeholder('masterAccountId')));
+
 /** The unfiltered first page counted, built once per order. */
 const firstUsersPageCounted = preparedStatements((db, key: FirstPageKey) =>
-  firstUsersCounted(db, eq(users.masterAccountId, sql.placeholder('masterAccountId')), key)
+  firstUsersCounted(db, eq(users.masterAccountId, sql.placeholder('masterAccountId')), totalOf(countAll(db)), key)
     .limit(sql.placeholder('limit'))
     .prepare(`mailadmin_users_first_counted_${key.replaceAll(' ', '_')}`.toLowerCase()),
 );
 
-const countAllUsers = preparedStatement((db) =>
-  db
-    .select({ n: count() })
-    .from(users)
-    .innerJoin(addresses, primaryAddress)
-    .where(eq(users.masterAccountId, sql.placeholder('masterAccountId')))
-    .prepare('mailadmin_users_count'),
-);
+const countAllUsers = preparedStatement((db) => countAll(db).prepare('mailadmin_users_count'));
 
 export async function listUsers(
   db: Db,
@@ -490,14 +493,14 @@ export async function listUsers(
             splitTotal(
               unfiltered
                 ? await firstUsersPageCounted(db, pageKey).execute({ masterAccountId, limit })
-                : await firstUsersCounted(db, base, pageKey).limit(limit),
+                : await firstUsersCounted(db, base, countOverAll(), pageKey).limit(limit),
             ),
         }
       : {}),
     count: async () => {
       const [row] = unfiltered
         ? await countAllUsers(db).execute({ masterAccountId })
-        : await db.select({ n: count() }).from(users).innerJoin(addresses, primaryAddress).where(base);
+        : await countMatching(db, base);
       return row?.n ?? 0;
     },
   });
