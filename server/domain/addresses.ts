@@ -1,8 +1,9 @@
 import { domainToASCII } from 'node:url';
 import { and, eq, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { preparedStatement } from '../db/prepared.js';
 import { addresses, domains } from '../db/tables.js';
-import { auditOfInserted, type InsertedAudit } from './audit.js';
+import { auditOfInserted, auditParameters, type InsertedAudit } from './audit.js';
 import { AddressReservedError, AddressTakenError, DomainNotVerifiedError, ValidationError } from './errors.js';
 
 /** Local parts that deliver to the domain's administrator (RFC 2142) and can never be assigned. */
@@ -72,6 +73,31 @@ export async function assertAssignable(
   if (RESERVED_LOCAL_PARTS.has(parsed.local)) throw new AddressReservedError(parsed.address);
 }
 
+/** The claim of an address with placeholders, built once (see preparedStatement). */
+function insertClaim(db: Db) {
+  return db
+    .insert(addresses)
+    .values({
+      address: sql.placeholder('address'),
+      masterAccountId: sql.placeholder('masterAccountId'),
+      userId: sql.placeholder('userId'),
+      kind: sql.placeholder('kind'),
+    })
+    .onConflictDoNothing({ target: addresses.address })
+    .returning({ id: addresses.id, createdAt: addresses.createdAt });
+}
+
+const claimPlain = preparedStatement((db) => insertClaim(db).prepare('mailadmin_claim_address'));
+
+const claimAudited = preparedStatement((db) => {
+  const inserted = db.$with('claimed').as(insertClaim(db));
+  return db
+    .with(inserted, auditOfInserted(db, inserted, inserted.id))
+    .select({ id: inserted.id, createdAt: inserted.createdAt })
+    .from(inserted)
+    .prepare('mailadmin_claim_address_audited');
+});
+
 /**
  * Takes `address` for a user inside the caller's transaction. The unique key on `addresses.address`
  * decides races: of two concurrent claims exactly one inserts, the other sees the conflict.
@@ -82,18 +108,12 @@ export async function claimAddress(
   /** The audit event of the claim, written by the same statement with the address's id as its target. */
   audit?: InsertedAudit,
 ): Promise<{ id: string; createdAt: Date }> {
-  const insert = async () => {
-    const claimed = tx
-      .insert(addresses)
-      .values({ address: claim.address, masterAccountId: claim.masterAccountId, userId: claim.userId, kind: claim.kind })
-      .onConflictDoNothing({ target: addresses.address })
-      .returning({ id: addresses.id, createdAt: addresses.createdAt });
-    if (!audit) return claimed;
-    // One round trip for both rows; a taken address claims no row and so writes no event.
-    const inserted = tx.$with('claimed').as(claimed);
-    const audited = auditOfInserted(tx, inserted, inserted.id, { ...audit, masterAccountId: claim.masterAccountId });
-    return tx.with(inserted, audited).select({ id: inserted.id, createdAt: inserted.createdAt }).from(inserted);
-  };
+  const values = { address: claim.address, masterAccountId: claim.masterAccountId, userId: claim.userId, kind: claim.kind };
+  // One round trip for both rows; a taken address claims no row and so writes no event.
+  const insert = () =>
+    audit
+      ? claimAudited(tx).execute({ ...values, ...auditParameters({ ...audit, masterAccountId: claim.masterAccountId }) })
+      : claimPlain(tx).execute(values);
   // Most addresses asked for are free: one statement. A taken one may be a hold that has ended,
   // which is cleared before the second try.
   const [row] = await insert();

@@ -33,17 +33,39 @@ export type InsertedAudit = Omit<AuditRecord, 'masterAccountId' | 'target'> & { 
  * The audit event of a row that another CTE of the same statement inserts, as a CTE to pass to
  * `with`: the change and its event then cost one round trip instead of two, still in one
  * transaction. `targetId` is that CTE's id column; a CTE that inserts no row writes no event.
+ * Its values are placeholders, for a statement built once (preparedStatement); auditParameters
+ * gives them.
  */
-export function auditOfInserted(tx: Db, inserted: SQLWrapper, targetId: SQLWrapper, audit: InsertedAudit & { masterAccountId: string }) {
+export function auditOfInserted(tx: Db, inserted: SQLWrapper, targetId: SQLWrapper) {
   const columns = [auditEvents.masterAccountId, auditEvents.actorId, auditEvents.action, auditEvents.targetType, auditEvents.targetId, auditEvents.details];
+  const value = (name: keyof AuditParameters) => sql.placeholder(name);
   return tx.$with('audited', { id: sql<string>`id` }).as(
     sql`insert into ${auditEvents} (${sql.join(
       columns.map((column) => sql.identifier(column.name)),
       sql`, `,
-    )}) select ${audit.masterAccountId}::uuid, ${audit.actorId}::uuid, ${audit.action}, ${audit.targetType}, ${targetId},
-      ${audit.details === undefined ? null : JSON.stringify(audit.details)}::jsonb
+    )}) select ${value('auditAccount')}::uuid, ${value('auditActor')}::uuid, ${value('auditAction')}, ${value('auditTargetType')}, ${targetId},
+      ${value('auditDetails')}::jsonb
       from ${inserted} returning ${sql.identifier(auditEvents.id.name)}`,
   );
+}
+
+/** The values of auditOfInserted's placeholders. */
+export interface AuditParameters {
+  auditAccount: string;
+  auditActor: string | null;
+  auditAction: string;
+  auditTargetType: AuditTargetType;
+  auditDetails: string | null;
+}
+
+export function auditParameters(audit: InsertedAudit & { masterAccountId: string }): AuditParameters {
+  return {
+    auditAccount: audit.masterAccountId,
+    auditActor: audit.actorId,
+    auditAction: audit.action,
+    auditTargetType: audit.targetType,
+    auditDetails: audit.details === undefined ? null : JSON.stringify(audit.details),
+  };
 }
 
 /** The audit log of one master account, newest first. */

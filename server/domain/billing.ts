@@ -4,7 +4,7 @@ import { keysetPage, type PageArgs } from '../db/pagination.js';
 import { inOrder } from '../db/pipeline.js';
 import { preparedStatement } from '../db/prepared.js';
 import { ledgerEntries, lowBalanceNotices, masterAccounts, users } from '../db/tables.js';
-import { auditOfInserted, recordAudit, type InsertedAudit } from './audit.js';
+import { auditOfInserted, auditParameters, recordAudit, type InsertedAudit } from './audit.js';
 import { IdempotencyConflictError, InsufficientFundsError, ValidationError } from './errors.js';
 import { formatCents, parseCents } from './money.js';
 import { PLANS, planTerms, type Plan } from './plans.js';
@@ -100,6 +100,36 @@ interface NewEntry {
   idempotencyKey?: string | null;
 }
 
+type EntryParameters = Required<NewEntry> & { masterAccountId: string; balanceAfterCents: number };
+
+/** The insert of a ledger entry with placeholders, built once (see preparedStatement). */
+function insertEntry(db: Db) {
+  const value = (name: keyof EntryParameters) => sql.placeholder(name);
+  // Timestamps go in as SQL, so a null is passed as it is rather than through the column's encoder.
+  return db
+    .insert(ledgerEntries)
+    .values({
+      masterAccountId: value('masterAccountId'),
+      kind: value('kind'),
+      amountCents: value('amountCents'),
+      balanceAfterCents: value('balanceAfterCents'),
+      description: value('description'),
+      userId: value('userId'),
+      plan: value('plan'),
+      periodStart: sql`${value('periodStart')}::timestamptz`,
+      periodEnd: sql`${value('periodEnd')}::timestamptz`,
+      idempotencyKey: value('idempotencyKey'),
+    })
+    .returning();
+}
+
+const appendPlain = preparedStatement((db) => insertEntry(db).prepare('mailadmin_append_entry'));
+
+const appendAudited = preparedStatement((db) => {
+  const inserted = db.$with('appended').as(insertEntry(db));
+  return db.with(inserted, auditOfInserted(db, inserted, inserted.id)).select().from(inserted).prepare('mailadmin_append_entry_audited');
+});
+
 /**
  * Appends one entry to a locked account and keeps `account.balanceCents` current. A charge that
  * takes the balance from at or above the threshold to below it records one low-balance notice.
@@ -114,18 +144,21 @@ export async function appendEntry(
 ): Promise<LedgerEntryRow> {
   const before = account.balanceCents;
   const after = before + entry.amountCents;
-  const insert = tx
-    .insert(ledgerEntries)
-    .values({ ...entry, masterAccountId: account.id, balanceAfterCents: after })
-    .returning();
-  let row: LedgerEntryRow | undefined;
-  if (audit) {
-    const inserted = tx.$with('appended').as(insert);
-    const audited = auditOfInserted(tx, inserted, inserted.id, { ...audit, masterAccountId: account.id });
-    [row] = await tx.with(inserted, audited).select().from(inserted);
-  } else {
-    [row] = await insert;
-  }
+  const values: EntryParameters = {
+    masterAccountId: account.id,
+    kind: entry.kind,
+    amountCents: entry.amountCents,
+    balanceAfterCents: after,
+    description: entry.description,
+    userId: entry.userId ?? null,
+    plan: entry.plan ?? null,
+    periodStart: entry.periodStart ?? null,
+    periodEnd: entry.periodEnd ?? null,
+    idempotencyKey: entry.idempotencyKey ?? null,
+  };
+  const [row] = audit
+    ? await appendAudited(tx).execute({ ...values, ...auditParameters({ ...audit, masterAccountId: account.id }) })
+    : await appendPlain(tx).execute(values);
   if (!row) throw new Error('ledger insert returned no row');
   account.balanceCents = after;
   events.entries.push(row);
