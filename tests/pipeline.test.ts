@@ -50,28 +50,56 @@ describe('a mutation sends its reads right behind its lock', () => {
     expect(kinds).toEqual(['lock', 'balance', 'key', 'due', 'entry']);
   });
 
-  it('alias: the user lock first, then the count of aliases, then the claim', async () => {
+  it('alias: the user lock first, then the count of aliases and the clearing of an ended hold, then the claim', async () => {
     const tenant = await app.signUp();
     const user = await app.createUser(tenant, { plan: 'PRO' });
     const statements = body((await measure(() => addAlias(tenant, user.id), 'AddAliasSuccess')).statements);
-    expect(statements).toHaveLength(3);
+    expect(statements).toHaveLength(4);
     expect(statements[0]).toMatch(/from "users".*for no key update/s);
     expect(statements[1]).toMatch(/count\(\*\)/);
-    expect(statements[2]).toMatch(/insert into "addresses"/);
+    expect(statements[2]).toMatch(/delete from "addresses"/);
+    expect(statements[3]).toMatch(/insert into "addresses"/);
   });
 });
 
 // PGlite is one in-process connection: no socket to write to and no second session to hold a lock.
 if (databaseUrl) describe('on PostgreSQL', () => {
-  it('a deposit and an alias each take 3 writes: begin with the lock and its reads, the change, commit', async () => {
+  it('a deposit and an alias each take 2 writes: begin with the lock and its reads, then the change with commit', async () => {
     const tenant = await app.signUp();
     const user = await app.createUser(tenant, { plan: 'PRO' });
     const deposit = await measure(() => addDeposit(tenant), 'AddDepositSuccess');
     expect(deposit.statements).toHaveLength(7);
-    expect(deposit.writes).toBe(3);
+    expect(deposit.statements.at(-1)).toBe('commit');
+    expect(deposit.writes).toBe(2);
     const alias = await measure(() => addAlias(tenant, user.id), 'AddAliasSuccess');
-    expect(alias.statements).toHaveLength(5);
-    expect(alias.writes).toBe(3);
+    expect(alias.statements).toHaveLength(6);
+    expect(alias.statements.at(-1)).toBe('commit');
+    expect(alias.writes).toBe(2);
+  });
+
+  it('a taken address, refused after the COMMIT went out, leaves nothing behind', async () => {
+    const tenant = await app.signUp();
+    const user = await app.createUser(tenant, { plan: 'PRO' });
+    const other = await app.createUser(tenant, { plan: 'PRO' });
+    const address = `${unique('taken')}@${MAIL_DOMAIN}`;
+    const first = await app.gql(ADD_ALIAS, { input: { userId: user.id, address } }, tenant.token);
+    expect(first.data.addAlias.__typename).toBe('AddAliasSuccess');
+    const audit = `select count(*)::int as n from audit_events where master_account_id = $1 and action = 'alias.add'`;
+    const holder = new pg.Client({ connectionString: databaseUrl });
+    await holder.connect();
+    try {
+      const before = (await holder.query<{ n: number }>(audit, [decodeId(tenant.masterAccountId)])).rows[0]?.n;
+      const second = await app.gql(ADD_ALIAS, { input: { userId: other.id, address } }, tenant.token);
+      expect(second.data.addAlias.__typename).toBe('AddressTakenError');
+      const after = (await holder.query<{ n: number }>(audit, [decodeId(tenant.masterAccountId)])).rows[0]?.n;
+      expect(after).toBe(before);
+      const { rows } = await holder.query<{ user_id: string }>('select user_id from addresses where address = $1', [address]);
+      expect(rows).toEqual([{ user_id: decodeId(user.id) }]);
+      // The connection went back to the pool outside any transaction: the next mutation works.
+      expect(await addAlias(tenant, other.id)).toBe('AddAliasSuccess');
+    } finally {
+      await holder.end();
+    }
   });
 
   it('the count sent behind the user lock runs once the lock is held, and sees what its holder committed', async () => {

@@ -250,18 +250,27 @@ async function userById(viewer: Viewer, variables: Row) {
   };
 }
 
-async function transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/** Sends a transaction's last statement with the COMMIT behind it, as ours' commitWith does. */
+type CommitWith = <T>(last: () => Promise<T>) => Promise<T>;
+
+async function transaction<T>(work: (client: pg.PoolClient, commitWith: CommitWith) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   // Not waited for: it goes out with the work's first statements.
   const begun = client.query('begin').then(
     () => null,
     (error: unknown) => error,
   );
+  let committed = false;
+  const commitWith: CommitWith = async (last) => {
+    committed = true;
+    const [result] = await Promise.all([last(), client.query('commit')]);
+    return result;
+  };
   try {
-    const result = await work(client);
+    const result = await work(client, commitWith);
     const failed = await begun;
     if (failed) throw failed;
-    await client.query('commit');
+    if (!committed) await client.query('commit');
     return result;
   } catch (error) {
     await begun;
@@ -278,24 +287,29 @@ async function addAlias(viewer: Viewer, variables: Row) {
   const userId = localId(variables.userId, 'User');
   const address = String(variables.address).trim().toLowerCase();
   if (!userId) throw new ClientError('VALIDATION');
-  const alias = await transaction(async (tx) => {
-    // The count goes right behind the lock, as ours sends it.
+  const alias = await transaction(async (tx, commitWith) => {
+    // The count and the clearing of an ended hold go right behind the lock, as ours sends them.
     const [[user], [held]] = await Promise.all([
       run(tx, 'lock_user', 'select id, plan from users where id = $1 and master_account_id = $2 for no key update', [userId, viewer.masterAccountId]),
       run(tx, 'aliases_held', `select count(*) as n from addresses where kind = 'ALIAS' and released_at is null and user_id = $1`, [userId]),
+      run(tx, 'clear_ended_hold', 'delete from addresses where address = $1 and released_at is not null and released_at <= $2 returning id', [
+        address,
+        new Date(Date.now() - 30 * 24 * 60 * 60 * 1000),
+      ]),
     ]);
     if (!user) throw new ClientError('NOT_FOUND');
     if (Number(held?.n) >= (LIMITS[String(user.plan)] ?? 0)) throw new ClientError('ALIAS_LIMIT_REACHED');
-    // As ours: the claim and its audit event in one statement; an ended hold is cleared only when
-    // the claim finds the address taken (never in the benchmark, whose addresses are new).
-    const [inserted] = await run(
-      tx,
-      'claim_audited',
-      `with claimed as (insert into addresses (address, master_account_id, user_id, kind) values ($1, $2, $3, 'ALIAS') on conflict (address) do nothing returning id, address),
-        audited as (insert into audit_events (master_account_id, actor_id, action, target_type, target_id, details)
-          select $2, $4, 'alias.add', 'Alias', claimed.id, $5::jsonb from claimed returning id)
-       select id, address from claimed`,
-      [address, viewer.masterAccountId, userId, viewer.userId, { address, userId }],
+    // As ours: the claim and its audit event in one statement, sent with the COMMIT.
+    const [inserted] = await commitWith(() =>
+      run(
+        tx,
+        'claim_audited',
+        `with claimed as (insert into addresses (address, master_account_id, user_id, kind) values ($1, $2, $3, 'ALIAS') on conflict (address) do nothing returning id, address),
+          audited as (insert into audit_events (master_account_id, actor_id, action, target_type, target_id, details)
+            select $2, $4, 'alias.add', 'Alias', claimed.id, $5::jsonb from claimed returning id)
+         select id, address from claimed`,
+        [address, viewer.masterAccountId, userId, viewer.userId, { address, userId }],
+      ),
     );
     if (!inserted) throw new ClientError('ADDRESS_TAKEN');
     return inserted;
@@ -306,7 +320,7 @@ async function addAlias(viewer: Viewer, variables: Row) {
 async function addDeposit(viewer: Viewer, variables: Row) {
   const amount = cents(String(variables.amount));
   const key = String(variables.key);
-  const entry = await transaction(async (tx) => {
+  const entry = await transaction(async (tx, commitWith) => {
     // As ours: the balance, the key and the renewals due are read right behind the lock, in one write.
     const [, [last], [previous]] = await Promise.all([
       run(tx, 'lock_account', 'select id, low_balance_threshold_cents from master_accounts where id = $1 for no key update', [viewer.masterAccountId]),
@@ -328,23 +342,26 @@ async function addDeposit(viewer: Viewer, variables: Row) {
       ),
     ]);
     if (previous) return previous;
-    const [added] = await run(
-      tx,
-      'append_deposit_audited',
-      `with appended as (insert into ledger_entries (master_account_id, kind, amount_cents, balance_after_cents, description, idempotency_key)
-         values ($1, 'DEPOSIT', $2, $3, $4, $5) returning id, kind, amount_cents, description),
-        audited as (insert into audit_events (master_account_id, actor_id, action, target_type, target_id, details)
-          select $1, $6, 'billing.deposit', 'LedgerEntry', appended.id, $7::jsonb from appended returning id)
-       select id, kind, amount_cents, description from appended`,
-      [
-        viewer.masterAccountId,
-        amount,
-        Number(last?.balance_after_cents ?? 0) + amount,
-        `Deposit of ${formatCents(amount)} EUR`,
-        key,
-        viewer.userId,
-        { amount: formatCents(amount), idempotencyKey: key },
-      ],
+    // No renewal is due: the entry goes with the COMMIT, as ours sends it.
+    const [added] = await commitWith(() =>
+      run(
+        tx,
+        'append_deposit_audited',
+        `with appended as (insert into ledger_entries (master_account_id, kind, amount_cents, balance_after_cents, description, idempotency_key)
+           values ($1, 'DEPOSIT', $2, $3, $4, $5) returning id, kind, amount_cents, description),
+          audited as (insert into audit_events (master_account_id, actor_id, action, target_type, target_id, details)
+            select $1, $6, 'billing.deposit', 'LedgerEntry', appended.id, $7::jsonb from appended returning id)
+         select id, kind, amount_cents, description from appended`,
+        [
+          viewer.masterAccountId,
+          amount,
+          Number(last?.balance_after_cents ?? 0) + amount,
+          `Deposit of ${formatCents(amount)} EUR`,
+          key,
+          viewer.userId,
+          { amount: formatCents(amount), idempotencyKey: key },
+        ],
+      ),
     );
     return added;
   });

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { NodePgSession, NodePgTransaction, type NodePgSessionOptions } from 'drizzle-orm/node-postgres';
 import type { PgDialect, PgTransactionConfig } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
@@ -86,7 +86,7 @@ export class PipelinedSession extends NodePgSession<Record<string, never>, Recor
         const result = await transaction(tx);
         const failed = await begun;
         if (failed) throw failed;
-        await tx.execute(sql`commit`);
+        if (!committedEarly.has(tx)) await tx.execute(sql`commit`);
         return result;
       } catch (error) {
         await begun;
@@ -97,6 +97,24 @@ export class PipelinedSession extends NodePgSession<Record<string, never>, Recor
       client.release();
     }
   }
+}
+
+/** Transactions whose COMMIT went out with their last statement (see commitWith). */
+const committedEarly = new WeakSet<object>();
+
+/**
+ * Runs a transaction's last statement with the COMMIT right behind it, in the same write: one
+ * round trip less. Nothing may be sent on `tx` after it. If the statement fails, PostgreSQL has
+ * aborted the transaction and answers the COMMIT with a rollback, so nothing is kept; a failing
+ * COMMIT fails the call. The caller may still throw on what the statement answered (a taken
+ * address, say) only if everything the transaction did before is harmless to keep. On PGlite the
+ * transaction commits when its callback returns, as ever.
+ */
+export async function commitWith<T>(tx: object & { execute: (query: SQL) => PromiseLike<unknown> }, last: () => PromiseLike<T>): Promise<T> {
+  if (!transactionClients.has(tx)) return last();
+  committedEarly.add(tx);
+  const [result] = await inOrder(last, () => tx.execute(sql`commit`));
+  return result;
 }
 
 /**

@@ -98,34 +98,60 @@ const claimAudited = preparedStatement((db) => {
     .prepare('mailadmin_claim_address_audited');
 });
 
+interface Claim {
+  address: string;
+  masterAccountId: string;
+  userId: string;
+  kind: 'PRIMARY' | 'ALIAS';
+  now: Date;
+}
+
+/** The claim's one statement: the address's row, or none when the address is taken. */
+function insertAddress(tx: Db, claim: Claim, audit: InsertedAudit | undefined) {
+  const values = { address: claim.address, masterAccountId: claim.masterAccountId, userId: claim.userId, kind: claim.kind };
+  // One round trip for both rows; a taken address claims no row and so writes no event.
+  return audit
+    ? claimAudited(tx).execute({ ...values, ...auditParameters({ ...audit, masterAccountId: claim.masterAccountId }) })
+    : claimPlain(tx).execute(values);
+}
+
+/** Deletes the row of `address` if it is a hold that has ended, so the address can be taken again. */
+export function clearEndedHold(tx: Db, address: string, now: Date) {
+  const holdEnds = new Date(now.getTime() - ADDRESS_HOLD_DAYS * 24 * 60 * 60 * 1000);
+  return tx
+    .delete(addresses)
+    .where(and(eq(addresses.address, address), isNotNull(addresses.releasedAt), lte(addresses.releasedAt, holdEnds)))
+    .returning({ id: addresses.id });
+}
+
 /**
  * Takes `address` for a user inside the caller's transaction. The unique key on `addresses.address`
  * decides races: of two concurrent claims exactly one inserts, the other sees the conflict.
  */
 export async function claimAddress(
   tx: Db,
-  claim: { address: string; masterAccountId: string; userId: string; kind: 'PRIMARY' | 'ALIAS'; now: Date },
+  claim: Claim,
   /** The audit event of the claim, written by the same statement with the address's id as its target. */
   audit?: InsertedAudit,
 ): Promise<{ id: string; createdAt: Date }> {
-  const values = { address: claim.address, masterAccountId: claim.masterAccountId, userId: claim.userId, kind: claim.kind };
-  // One round trip for both rows; a taken address claims no row and so writes no event.
-  const insert = () =>
-    audit
-      ? claimAudited(tx).execute({ ...values, ...auditParameters({ ...audit, masterAccountId: claim.masterAccountId }) })
-      : claimPlain(tx).execute(values);
   // Most addresses asked for are free: one statement. A taken one may be a hold that has ended,
   // which is cleared before the second try.
-  const [row] = await insert();
+  const [row] = await insertAddress(tx, claim, audit);
   if (row) return row;
-  const holdEnds = new Date(claim.now.getTime() - ADDRESS_HOLD_DAYS * 24 * 60 * 60 * 1000);
-  const cleared = await tx
-    .delete(addresses)
-    .where(and(eq(addresses.address, claim.address), isNotNull(addresses.releasedAt), lte(addresses.releasedAt, holdEnds)))
-    .returning({ id: addresses.id });
-  const [retried] = cleared.length > 0 ? await insert() : [];
+  const cleared = await clearEndedHold(tx, claim.address, claim.now);
+  const [retried] = cleared.length > 0 ? await insertAddress(tx, claim, audit) : [];
   if (!retried) throw new AddressTakenError(claim.address);
   return retried;
+}
+
+/**
+ * claimAddress in one statement, for a caller that has already cleared an ended hold on the
+ * address (clearEndedHold) in the same transaction: there is no second try to make.
+ */
+export async function claimClearedAddress(tx: Db, claim: Claim, audit?: InsertedAudit): Promise<{ id: string; createdAt: Date }> {
+  const [row] = await insertAddress(tx, claim, audit);
+  if (!row) throw new AddressTakenError(claim.address);
+  return row;
 }
 
 /** Starts the hold on every address of a user who is being deleted. */

@@ -1,9 +1,9 @@
 import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { inOrder } from '../db/pipeline.js';
+import { commitWith, inOrder } from '../db/pipeline.js';
 import { preparedStatement } from '../db/prepared.js';
 import { addresses, users } from '../db/tables.js';
-import { assertAssignable, claimAddress, parseAddress } from './addresses.js';
+import { assertAssignable, claimClearedAddress, clearEndedHold, parseAddress } from './addresses.js';
 import { recordAudit } from './audit.js';
 import { AliasLimitReachedError, NotFoundError } from './errors.js';
 import { planTerms } from './plans.js';
@@ -84,16 +84,22 @@ export async function addAlias(
       () => aliasCount(tx).execute({ userId: input.userId }),
       // Its refusal is kept for after the user is found: an unknown user is the first thing to report.
       () => assertAssignable(tx, viewer.masterAccountId, parsed, mailDomain).then(() => null, (error: unknown) => error),
+      // Cleared up front, so the claim needs no second try and can go with the COMMIT.
+      () => clearEndedHold(tx, parsed.address, now),
     );
     if (!user) throw new NotFoundError('userId', 'user');
     if (unassignable) throw unassignable;
     // After a downgrade a user may hold more than the new limit: those stay, but no new one fits.
     const limit = planTerms[user.plan].aliasLimit;
     if ((held?.n ?? 0) >= limit) throw new AliasLimitReachedError(limit);
-    const { id, createdAt } = await claimAddress(
-      tx,
-      { address: parsed.address, masterAccountId: viewer.masterAccountId, userId: user.id, kind: 'ALIAS', now },
-      { actorId: viewer.userId, action: 'alias.add', targetType: 'Alias', details: { address: parsed.address, userId: user.id } },
+    // The last statement: if the address is taken, the transaction has changed nothing but an
+    // ended hold's row, which anyone's next claim would clear as well.
+    const { id, createdAt } = await commitWith(tx, () =>
+      claimClearedAddress(
+        tx,
+        { address: parsed.address, masterAccountId: viewer.masterAccountId, userId: user.id, kind: 'ALIAS', now },
+        { actorId: viewer.userId, action: 'alias.add', targetType: 'Alias', details: { address: parsed.address, userId: user.id } },
+      ),
     );
     return { id, address: parsed.address, userId: user.id, masterAccountId: viewer.masterAccountId, createdAt };
   });

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { keysetPage, type PageArgs } from '../db/pagination.js';
-import { inOrder } from '../db/pipeline.js';
+import { commitWith, inOrder } from '../db/pipeline.js';
 import { preparedStatement } from '../db/prepared.js';
 import { ledgerEntries, lowBalanceNotices, masterAccounts, users } from '../db/tables.js';
 import { auditOfInserted, auditParameters, recordAudit, type InsertedAudit } from './audit.js';
@@ -250,15 +250,20 @@ export async function addDeposit(
       if (previous.amountCents !== cents) throw new IdempotencyConflictError(key);
       return previous;
     }
-    const deposit = await appendEntry(
-      tx,
-      account,
-      { kind: 'DEPOSIT', amountCents: cents, description: `Deposit of ${formatCents(cents)} EUR`, idempotencyKey: key },
-      events,
-      { actorId: viewer.userId, action: 'billing.deposit', targetType: 'LedgerEntry', details: { amount: formatCents(cents), idempotencyKey: key } },
-    );
-    // Overdue renewals are paid at once, oldest first, from the new money.
-    if (due) await renewDue(tx, now, [viewer.masterAccountId], events);
+    // One statement (a deposit raises the balance, so no low-balance notice follows it).
+    const append = () =>
+      appendEntry(
+        tx,
+        account,
+        { kind: 'DEPOSIT', amountCents: cents, description: `Deposit of ${formatCents(cents)} EUR`, idempotencyKey: key },
+        events,
+        { actorId: viewer.userId, action: 'billing.deposit', targetType: 'LedgerEntry', details: { amount: formatCents(cents), idempotencyKey: key } },
+      );
+    // Overdue renewals are paid at once, oldest first, from the new money; else the entry is the
+    // transaction's last statement and goes with the COMMIT.
+    if (!due) return commitWith(tx, append);
+    const deposit = await append();
+    await renewDue(tx, now, [viewer.masterAccountId], events);
     return deposit;
   });
   return { entry, events };
