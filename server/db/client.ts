@@ -47,7 +47,7 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Called with every SQL statement the application runs (tests count them). */
   onQuery?: (query: string) => void;
-  /** PostgreSQL: called with every write of statements to a connection, which may carry several (tests count round trips). */
+  /** PostgreSQL: called with every write of a transaction's statements, which may carry several (tests count round trips). */
   onWrite?: () => void;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;

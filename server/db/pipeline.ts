@@ -13,9 +13,14 @@ import type pg from 'pg';
  * behind a row lock runs once the lock is held and sees what its last holder committed.
  */
 
+/** Clients a PipelinedSession transaction holds: the only ones that are sent several statements at once. */
+const inTransaction = new WeakSet<pg.PoolClient>();
+
 /**
- * Makes the statements `client` is given in one tick leave in one write: the socket is corked at
- * the first and uncorked once the tick's work is done. `onWrite` is told of each such write.
+ * Makes the statements a transaction gives `client` in one tick leave in one write: the socket is
+ * corked at the first and uncorked once the tick's work is done. `onWrite` is told of each such
+ * write. A statement outside a transaction has the client to itself and is written at once: the
+ * tick's wait would only cost it.
  */
 export function batchWrites(client: pg.PoolClient, onWrite?: () => void): void {
   const stream = client.connection.stream;
@@ -27,6 +32,7 @@ export function batchWrites(client: pg.PoolClient, onWrite?: () => void): void {
     onWrite?.();
   };
   const batched = (config: unknown, values?: unknown, callback?: unknown) => {
+    if (!inTransaction.has(client)) return query(config, values, callback);
     if (!corked) {
       corked = true;
       stream.cork();
@@ -73,6 +79,7 @@ export class PipelinedSession extends NodePgSession<Record<string, never>, Recor
     // Isolation levels and the like are never asked for; should one be, drizzle's own path serves it.
     if (config) return super.transaction(transaction, config);
     const client = await this.pool.connect();
+    inTransaction.add(client);
     try {
       const session = new NodePgSession<Record<string, never>, Record<string, never>>(client, this.pgDialect, undefined, this.sessionOptions);
       const tx = new NodePgTransaction<Record<string, never>, Record<string, never>>(this.pgDialect, session, undefined);
@@ -94,6 +101,7 @@ export class PipelinedSession extends NodePgSession<Record<string, never>, Recor
         throw error;
       }
     } finally {
+      inTransaction.delete(client);
       client.release();
     }
   }
