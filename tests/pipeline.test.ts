@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { commitWith } from '../server/db/pipeline.js';
 import { planTerms } from '../server/domain/plans.js';
 import { decodeId, MAIL_DOMAIN, unique, type Tenant } from './harness.js';
 import { startApp } from './harness.js';
@@ -75,6 +77,22 @@ if (databaseUrl) describe('on PostgreSQL', () => {
     expect(alias.statements).toHaveLength(6);
     expect(alias.statements.at(-1)).toBe('commit');
     expect(alias.writes).toBe(2);
+  });
+
+  it('refuses a statement sent on a transaction after its commitWith, which would run outside it', async () => {
+    const failure = await app.database.db
+      .transaction(async (tx) => {
+        await commitWith(tx, () => tx.execute(sql`select 1`));
+        await tx.execute(sql`select 2`);
+      })
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    expect(failure).toBeInstanceOf(Error);
+    expect(String((failure as Error).cause ?? failure)).toMatch(/after its commitWith/);
+    // The connection is clean for the next transaction.
+    expect(await app.database.db.transaction(async (tx) => commitWith(tx, () => tx.execute(sql`select 3 as n`)))).toBeDefined();
   });
 
   it('a taken address, refused after the COMMIT went out, leaves nothing behind', async () => {

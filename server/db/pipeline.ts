@@ -15,6 +15,8 @@ import type pg from 'pg';
 
 /** Clients a PipelinedSession transaction holds: the only ones that are sent several statements at once. */
 const inTransaction = new WeakSet<pg.PoolClient>();
+/** Clients whose transaction's COMMIT has been sent by commitWith: nothing more may follow it. */
+const finished = new WeakSet<pg.PoolClient>();
 
 /**
  * Makes the statements a transaction gives `client` in one tick leave in one write: the socket is
@@ -33,6 +35,8 @@ export function batchWrites(client: pg.PoolClient, onWrite?: () => void): void {
   };
   const batched = (config: unknown, values?: unknown, callback?: unknown) => {
     if (!inTransaction.has(client)) return query(config, values, callback);
+    // It would run outside any transaction, on a connection the transaction still holds.
+    if (finished.has(client)) throw new Error('a statement was sent on a transaction after its commitWith');
     if (!corked) {
       corked = true;
       stream.cork();
@@ -97,11 +101,14 @@ export class PipelinedSession extends NodePgSession<Record<string, never>, Recor
         return result;
       } catch (error) {
         await begun;
-        await tx.execute(sql`rollback`);
+        // After commitWith the COMMIT has ended the transaction, by committing or, if a statement
+        // failed, by rolling back: there is nothing left to roll back.
+        if (!committedEarly.has(tx)) await tx.execute(sql`rollback`);
         throw error;
       }
     } finally {
       inTransaction.delete(client);
+      finished.delete(client);
       client.release();
     }
   }
@@ -112,16 +119,20 @@ const committedEarly = new WeakSet<object>();
 
 /**
  * Runs a transaction's last statement with the COMMIT right behind it, in the same write: one
- * round trip less. Nothing may be sent on `tx` after it. If the statement fails, PostgreSQL has
+ * round trip less. Nothing may be sent on `tx` after it: such a statement throws. If the statement fails, PostgreSQL has
  * aborted the transaction and answers the COMMIT with a rollback, so nothing is kept; a failing
  * COMMIT fails the call. The caller may still throw on what the statement answered (a taken
  * address, say) only if everything the transaction did before is harmless to keep. On PGlite the
  * transaction commits when its callback returns, as ever.
  */
 export async function commitWith<T>(tx: object & { execute: (query: SQL) => PromiseLike<unknown> }, last: () => PromiseLike<T>): Promise<T> {
-  if (!transactionClients.has(tx)) return last();
+  const client = transactionClients.get(tx);
+  if (!client) return last();
   committedEarly.add(tx);
-  const [result] = await inOrder(last, () => tx.execute(sql`commit`));
+  const sent = inOrder(last, () => tx.execute(sql`commit`));
+  // Both are on their way: anything the caller sends from here on is refused (see batchWrites).
+  finished.add(client);
+  const [result] = await sent;
   return result;
 }
 
