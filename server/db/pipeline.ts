@@ -97,13 +97,13 @@ export class PipelinedSession extends NodePgSession<Record<string, never>, Recor
         const result = await transaction(tx);
         const failed = await begun;
         if (failed) throw failed;
-        if (!committedEarly.has(tx)) await tx.execute(sql`commit`);
+        if (!finished.has(client)) await tx.execute(sql`commit`);
         return result;
       } catch (error) {
         await begun;
         // After commitWith the COMMIT has ended the transaction, by committing or, if a statement
         // failed, by rolling back: there is nothing left to roll back.
-        if (!committedEarly.has(tx)) await tx.execute(sql`rollback`);
+        if (!finished.has(client)) await tx.execute(sql`rollback`);
         throw error;
       }
     } finally {
@@ -113,9 +113,6 @@ export class PipelinedSession extends NodePgSession<Record<string, never>, Recor
     }
   }
 }
-
-/** Transactions whose COMMIT went out with their last statement (see commitWith). */
-const committedEarly = new WeakSet<object>();
 
 /**
  * Runs a transaction's last statement with the COMMIT right behind it, in the same write: one
@@ -128,7 +125,6 @@ const committedEarly = new WeakSet<object>();
 export async function commitWith<T>(tx: object & { execute: (query: SQL) => PromiseLike<unknown> }, last: () => PromiseLike<T>): Promise<T> {
   const client = transactionClients.get(tx);
   if (!client) return last();
-  committedEarly.add(tx);
   const sent = inOrder(last, () => tx.execute(sql`commit`));
   // Both are on their way: anything the caller sends from here on is refused (see batchWrites).
   finished.add(client);
