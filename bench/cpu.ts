@@ -10,7 +10,8 @@ import { WORKLOADS, type Call, type ServerName } from './workloads.js';
  * PostgreSQL's processes and in the load generator, read from /proc around a load run. Throughput
  * on this 2-CPU machine is bounded by their sum, so this tells which part to make cheaper.
  * `floor` is `{ __typename }` without a token: what the HTTP and GraphQL layers cost by themselves.
- * Run after `npm run bench` has seeded the database:
+ * Mutations write new rows under a fresh run id, as in the benchmark. Run after `npm run bench`
+ * has seeded the database:
  *   node --import tsx cpu.ts W4,W1,floor [ours,limit,peer] [seconds]
  */
 const url = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/mailadmin_bench';
@@ -45,7 +46,7 @@ for (const server of servers) {
       // The limit answers only the workloads' operations.
       if (name === 'floor' && server === 'limit') continue;
       const workload = WORKLOADS.find((w) => w.name === name);
-      if (name !== 'floor' && (!workload || workload.mutation)) throw new Error(`cpu takes W1, W2, W3, W4 or floor, not ${name}`);
+      if (name !== 'floor' && !workload) throw new Error(`cpu takes W1, W2, W3, W4, W5a, W5b or floor, not ${name}`);
       let i = 0;
       const next = () => (workload ? workload.call(server, source, i++) : FLOOR);
       const ok = (body: string) => !body.includes('"errors"');

@@ -1,3 +1,4 @@
+import type { SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { connectionOf } from './pipeline.js';
 
@@ -41,4 +42,17 @@ export function preparedStatements<Key extends string, Prepared>(build: (db: Db,
     }
     return prepared;
   };
+}
+
+/**
+ * A condition on a fixed value of the code (an enum member such as 'PRIMARY'), with the value
+ * written into the statement's text instead of sent as a parameter. Every statement is prepared,
+ * and after five runs PostgreSQL may keep one generic plan for all parameter values. In such a
+ * plan a parameter hides that the condition is the one of a partial index (`where kind =
+ * 'DEPOSIT'`) and how rare the value is: the deposit-by-key lookup scanned every ledger entry of
+ * the account (6.5 ms) instead of one index entry (0.05 ms). Only for the code's own constants,
+ * never for a client's values: each distinct text is a statement of its own.
+ */
+export function literally(condition: SQL): SQL {
+  return condition.inlineParams();
 }

@@ -10,6 +10,7 @@ import { countLogInAttempt, forgetLogInFailures } from './throttle.js';
 import { issueToken, sessionExpiry, type IssuedToken } from './tokens.js';
 import { requirePassword, requireText } from './validation.js';
 import { TOKEN_SCOPES, type Viewer } from './viewer.js';
+import { literally } from '../db/prepared.js';
 
 export interface SignUpInput {
   organizationName: string;
@@ -85,7 +86,7 @@ export async function logIn(
     })
     .from(addresses)
     .innerJoin(users, eq(users.id, addresses.userId))
-    .where(and(eq(addresses.address, address), eq(addresses.kind, 'PRIMARY'), isNull(addresses.releasedAt)));
+    .where(and(eq(addresses.address, address), literally(eq(addresses.kind, 'PRIMARY')), isNull(addresses.releasedAt)));
   // Unknown addresses and mailing lists (no password) cost the same time and give the same answer.
   const valid = user?.passwordHash
     ? await verifyPassword(input.password, user.passwordHash)

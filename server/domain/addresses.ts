@@ -1,7 +1,7 @@
 import { domainToASCII } from 'node:url';
 import { and, eq, isNotNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { preparedStatement } from '../db/prepared.js';
+import { preparedStatement, literally } from '../db/prepared.js';
 import { addresses, domains } from '../db/tables.js';
 import { auditOfInserted, auditParameters, type InsertedAudit } from './audit.js';
 import { AddressReservedError, AddressTakenError, DomainNotVerifiedError, ValidationError } from './errors.js';
@@ -64,7 +64,7 @@ export async function assertAssignable(
           .select({ id: domains.id })
           .from(domains)
           .where(
-            and(eq(domains.name, parsed.domain), eq(domains.masterAccountId, masterAccountId), eq(domains.status, 'VERIFIED')),
+            and(eq(domains.name, parsed.domain), eq(domains.masterAccountId, masterAccountId), literally(eq(domains.status, 'VERIFIED'))),
           )
           .for('share')
       : [];

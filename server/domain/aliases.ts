@@ -1,7 +1,7 @@
 import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { commitWith, inOrder } from '../db/pipeline.js';
-import { preparedStatement } from '../db/prepared.js';
+import { preparedStatement, literally } from '../db/prepared.js';
 import { addresses, users } from '../db/tables.js';
 import { assertAssignable, claimClearedAddress, clearEndedHold, parseAddress } from './addresses.js';
 import { recordAudit } from './audit.js';
@@ -16,7 +16,7 @@ export const aliasColumns = {
   masterAccountId: addresses.masterAccountId,
   createdAt: addresses.createdAt,
 };
-const activeAliases = and(eq(addresses.kind, 'ALIAS'), isNull(addresses.releasedAt));
+const activeAliases = and(literally(eq(addresses.kind, 'ALIAS')), isNull(addresses.releasedAt));
 
 function selectAliases(db: Db) {
   return db.select(aliasColumns).from(addresses);

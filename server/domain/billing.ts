@@ -2,7 +2,7 @@ import { and, count, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { keysetPage, type PageArgs } from '../db/pagination.js';
 import { commitWith, inOrder } from '../db/pipeline.js';
-import { preparedStatement } from '../db/prepared.js';
+import { preparedStatement, literally } from '../db/prepared.js';
 import { ledgerEntries, lowBalanceNotices, masterAccounts, users } from '../db/tables.js';
 import { auditOfInserted, auditParameters, recordAudit, type InsertedAudit } from './audit.js';
 import { IdempotencyConflictError, InsufficientFundsError, ValidationError } from './errors.js';
@@ -218,7 +218,7 @@ const depositByKey = preparedStatement((db) =>
     .where(
       and(
         eq(ledgerEntries.masterAccountId, sql.placeholder('masterAccountId')),
-        eq(ledgerEntries.kind, 'DEPOSIT'),
+        literally(eq(ledgerEntries.kind, 'DEPOSIT')),
         eq(ledgerEntries.idempotencyKey, sql.placeholder('key')),
       ),
     )

@@ -8,6 +8,7 @@ import { recordAudit } from './audit.js';
 import { DnsUnavailableError, type DnsLookup } from './dns.js';
 import { DomainInUseError, DomainTakenError, NotFoundError, ValidationError, VerificationFailedError } from './errors.js';
 import { assertAdmin, type Viewer } from './viewer.js';
+import { literally } from '../db/prepared.js';
 
 export type DomainRow = typeof domains.$inferSelect;
 
@@ -100,7 +101,7 @@ export async function addDomain(db: Db, viewer: Viewer, rawName: string, mailDom
       .where(
         and(
           eq(domains.name, name),
-          eq(domains.status, 'PENDING'),
+          literally(eq(domains.status, 'PENDING')),
           ne(domains.masterAccountId, viewer.masterAccountId),
           lt(domains.createdAt, new Date(now.getTime() - STALE_CLAIM_DAYS * DAY_MS)),
         ),

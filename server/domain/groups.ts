@@ -1,7 +1,7 @@
 import { and, asc, count, eq, getTableColumns, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { sqlState, UNIQUE_VIOLATION, type Db } from '../db/client.js';
 import { keysetPage, totalOf, orderOf, splitTotal, type Page, type PageArgs, type SortKey } from '../db/pagination.js';
-import { preparedStatement } from '../db/prepared.js';
+import { preparedStatement, literally } from '../db/prepared.js';
 import {
   addresses,
   groupMembers,
@@ -37,7 +37,7 @@ export interface ShareRow {
 const MAX_USERS_PER_CALL = 1000;
 // What ownership grants, as a value of the enum so it compares with shares in max().
 const MANAGE = sql<SharePermission>`'MANAGE'::share_permission`;
-const primaryAddress = and(eq(addresses.userId, users.id), eq(addresses.kind, 'PRIMARY'));
+const primaryAddress = and(eq(addresses.userId, users.id), literally(eq(addresses.kind, 'PRIMARY')));
 
 const groupName = (name: string) => requireText('name', name, 1, 100);
 /** An empty description clears it. */
@@ -119,7 +119,7 @@ async function assertManagesMembers(tx: Db, viewer: Viewer, groupId: string): Pr
   const [own] = await tx
     .select({ userId: groupMembers.userId })
     .from(groupMembers)
-    .where(and(eq(groupMembers.groupId, groupId), eq(groupMembers.userId, viewer.userId), eq(groupMembers.role, 'MANAGER')));
+    .where(and(eq(groupMembers.groupId, groupId), eq(groupMembers.userId, viewer.userId), literally(eq(groupMembers.role, 'MANAGER'))));
   if (!own) throw new ForbiddenError("Only the owner, an administrator or a manager of this group may change its members.");
 }
 

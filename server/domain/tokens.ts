@@ -3,7 +3,7 @@ import { and, count, eq, getTableColumns, gt, isNull, ne, or, sql } from 'drizzl
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import { keysetPage, type PageArgs } from '../db/pagination.js';
-import { preparedStatement } from '../db/prepared.js';
+import { preparedStatement, literally } from '../db/prepared.js';
 import { apiTokens, masterAccounts, users } from '../db/tables.js';
 import { recordAudit } from './audit.js';
 import type { TokenCache } from './token-cache.js';
@@ -72,14 +72,14 @@ const authentication = preparedStatement((db) =>
     })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
-    .innerJoin(owners, and(eq(owners.masterAccountId, users.masterAccountId), eq(owners.role, 'OWNER')))
+    .innerJoin(owners, and(eq(owners.masterAccountId, users.masterAccountId), literally(eq(owners.role, 'OWNER'))))
     .innerJoin(masterAccounts, eq(masterAccounts.id, users.masterAccountId))
     .where(
       and(
         eq(apiTokens.tokenHash, sql.placeholder('tokenHash')),
         isNull(apiTokens.revokedAt),
         or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`${sql.placeholder('now')}::timestamptz`)),
-        ne(users.status, 'SUSPENDED'),
+        literally(ne(users.status, 'SUSPENDED')),
       ),
     )
     .prepare('mailadmin_authenticate'),
@@ -173,7 +173,7 @@ export async function createApiToken(db: Db, viewer: Viewer, input: CreateApiTok
 export function visibleTokens(viewer: Viewer) {
   return and(
     eq(apiTokens.masterAccountId, viewer.masterAccountId),
-    eq(apiTokens.kind, 'API'),
+    literally(eq(apiTokens.kind, 'API')),
     isAdmin(viewer) ? undefined : eq(apiTokens.userId, viewer.userId),
   );
 }

@@ -3,7 +3,7 @@ import type { SelectedFields } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import type { AliasRow } from './aliases.js';
 import { countOverAll, keysetPage, totalOf, orderOf, splitTotal, type PageArgs, type SortKey } from '../db/pagination.js';
-import { preparedStatement, preparedStatements } from '../db/prepared.js';
+import { preparedStatement, preparedStatements, literally } from '../db/prepared.js';
 import { addresses, sharedResources, users } from '../db/tables.js';
 import { assertAssignable, claimAddress, parseAddress, releaseUserAddresses } from './addresses.js';
 import { recordAudit } from './audit.js';
@@ -35,7 +35,7 @@ export const userColumns = {
   updatedAt: users.updatedAt,
 };
 
-const primaryAddress = and(eq(addresses.userId, users.id), eq(addresses.kind, 'PRIMARY'));
+const primaryAddress = and(eq(addresses.userId, users.id), literally(eq(addresses.kind, 'PRIMARY')));
 
 /** An alias as a page of users brings it along (the columns of aliases.ts' AliasRow, as JSON). */
 interface HeldAlias {
@@ -91,7 +91,7 @@ export async function loadUsers(db: Db, masterAccountId: string, ids: readonly s
 }
 
 export async function loadOwners(db: Db, masterAccountId: string): Promise<UserRow[]> {
-  return selectUsers(db).where(and(eq(users.masterAccountId, masterAccountId), eq(users.role, 'OWNER')));
+  return selectUsers(db).where(and(eq(users.masterAccountId, masterAccountId), literally(eq(users.role, 'OWNER'))));
 }
 
 /**
