@@ -321,10 +321,10 @@ async function addDeposit(viewer: Viewer, variables: Row) {
   const amount = cents(String(variables.amount));
   const key = String(variables.key);
   const entry = await transaction(async (tx, commitWith) => {
-    // As ours: the balance, the key and the renewals due are read right behind the lock, in one write.
-    const [, [last], [previous]] = await Promise.all([
+    // As ours: one write, the lock, the key, the renewals due and the entry (which reads the
+    // balance itself, behind the lock), then the COMMIT.
+    const [, [previous], , [added]] = await Promise.all([
       run(tx, 'lock_account', 'select id, low_balance_threshold_cents from master_accounts where id = $1 for no key update', [viewer.masterAccountId]),
-      run(tx, 'balance', BALANCE, [viewer.masterAccountId]),
       run(
         tx,
         'deposit_by_key',
@@ -340,30 +340,21 @@ async function addDeposit(viewer: Viewer, variables: Row) {
          order by a.id for no key update`,
         [new Date(), viewer.masterAccountId],
       ),
-    ]);
-    if (previous) return previous;
-    // No renewal is due: the entry goes with the COMMIT, as ours sends it.
-    const [added] = await commitWith(() =>
-      run(
-        tx,
-        'append_deposit_audited',
-        `with appended as (insert into ledger_entries (master_account_id, kind, amount_cents, balance_after_cents, description, idempotency_key)
-           values ($1, 'DEPOSIT', $2, $3, $4, $5) returning id, kind, amount_cents, description),
-          audited as (insert into audit_events (master_account_id, actor_id, action, target_type, target_id, details)
-            select $1, $6, 'billing.deposit', 'LedgerEntry', appended.id, $7::jsonb from appended returning id)
-         select id, kind, amount_cents, description from appended`,
-        [
-          viewer.masterAccountId,
-          amount,
-          Number(last?.balance_after_cents ?? 0) + amount,
-          `Deposit of ${formatCents(amount)} EUR`,
-          key,
-          viewer.userId,
-          { amount: formatCents(amount), idempotencyKey: key },
-        ],
+      commitWith(() =>
+        run(
+          tx,
+          'deposit_audited',
+          `with deposited as (insert into ledger_entries (master_account_id, kind, amount_cents, balance_after_cents, description, idempotency_key)
+             values ($1, 'DEPOSIT', $2, coalesce((${BALANCE}), 0) + $2, $3, $4)
+             on conflict (master_account_id, idempotency_key) where kind = 'DEPOSIT' do nothing returning id, kind, amount_cents, description),
+            audited as (insert into audit_events (master_account_id, actor_id, action, target_type, target_id, details)
+              select $1, $5, 'billing.deposit', 'LedgerEntry', deposited.id, $6::jsonb from deposited returning id)
+           select id, kind, amount_cents, description from deposited`,
+          [viewer.masterAccountId, amount, `Deposit of ${formatCents(amount)} EUR`, key, viewer.userId, { amount: formatCents(amount), idempotencyKey: key }],
+        ),
       ),
-    );
-    return added;
+    ]);
+    return previous ?? added;
   });
   return {
     addDeposit: {

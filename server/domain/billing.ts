@@ -225,6 +225,38 @@ const depositByKey = preparedStatement((db) =>
     .prepare('mailadmin_deposit_by_key'),
 );
 
+/**
+ * A deposit's entry and its audit event, in one statement that reads the balance it adds to
+ * itself. Sent behind the account lock, it runs once the lock is held, with a snapshot taken then,
+ * so the balance is that of the last entry committed. A deposit with the same key (the one
+ * depositByKey found just before it) makes it insert nothing, through the unique index on keys.
+ */
+const depositAudited = preparedStatement((db) => {
+  const masterAccountId = sql.placeholder('masterAccountId');
+  const amountCents = sql.placeholder('amountCents');
+  const latest = db
+    .select({ balance: ledgerEntries.balanceAfterCents })
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.masterAccountId, masterAccountId))
+    .orderBy(desc(ledgerEntries.seq))
+    .limit(1);
+  const inserted = db.$with('deposited').as(
+    db
+      .insert(ledgerEntries)
+      .values({
+        masterAccountId,
+        kind: 'DEPOSIT',
+        amountCents,
+        balanceAfterCents: sql`coalesce(${latest}, 0) + ${amountCents}::bigint`,
+        description: sql.placeholder('description'),
+        idempotencyKey: sql.placeholder('key'),
+      })
+      .onConflictDoNothing({ target: [ledgerEntries.masterAccountId, ledgerEntries.idempotencyKey], where: sql`kind = 'DEPOSIT'` })
+      .returning(),
+  );
+  return db.with(inserted, auditOfInserted(db, inserted, inserted.id)).select().from(inserted).prepare('mailadmin_deposit_audited');
+});
+
 export async function addDeposit(
   db: Db,
   viewer: Viewer,
@@ -237,36 +269,49 @@ export async function addDeposit(
     throw new ValidationError('amount', `must be between ${formatCents(DEPOSIT_MIN_CENTS)} and ${formatCents(DEPOSIT_MAX_CENTS)} EUR`);
   }
   const key = requireText('idempotencyKey', input.idempotencyKey, 1, 200);
+  const masterAccountId = viewer.masterAccountId;
+  const amount = formatCents(cents);
   const events: MoneyEvents = { entries: [], notices: [] };
-  const entry = await db.transaction(async (tx) => {
-    // The lock serializes retries of one key: the second sees the first's entry and returns it.
-    // The reads go right behind the lock, in one write, and run once it is held.
-    const [account, [previous], due] = await inOrder(
-      () => lockAccount(tx, viewer.masterAccountId),
-      () => depositByKey(tx).execute({ masterAccountId: viewer.masterAccountId, key }),
-      () => hasDueRenewals(tx, now, viewer.masterAccountId),
+  // The whole transaction is one write: the lock, the reads and the entry run in that order, the
+  // COMMIT behind them. The lock serializes retries of one key: the second finds the first's
+  // entry, and its own insert does nothing.
+  const { previous, deposited, due } = await db.transaction(async (tx) => {
+    const [[account], [previous], due, [deposited]] = await inOrder(
+      () => accountLock(tx).execute({ masterAccountId }),
+      () => depositByKey(tx).execute({ masterAccountId, key }),
+      () => hasDueRenewals(tx, now, masterAccountId),
+      () =>
+        commitWith(tx, () =>
+          depositAudited(tx).execute({
+            masterAccountId,
+            amountCents: cents,
+            description: `Deposit of ${amount} EUR`,
+            key,
+            ...auditParameters({
+              masterAccountId,
+              actorId: viewer.userId,
+              action: 'billing.deposit',
+              targetType: 'LedgerEntry',
+              details: { amount, idempotencyKey: key },
+            }),
+          }),
+        ),
     );
-    if (previous) {
-      if (previous.amountCents !== cents) throw new IdempotencyConflictError(key);
-      return previous;
-    }
-    // One statement (a deposit raises the balance, so no low-balance notice follows it).
-    const append = () =>
-      appendEntry(
-        tx,
-        account,
-        { kind: 'DEPOSIT', amountCents: cents, description: `Deposit of ${formatCents(cents)} EUR`, idempotencyKey: key },
-        events,
-        { actorId: viewer.userId, action: 'billing.deposit', targetType: 'LedgerEntry', details: { amount: formatCents(cents), idempotencyKey: key } },
-      );
-    // Overdue renewals are paid at once, oldest first, from the new money; else the entry is the
-    // transaction's last statement and goes with the COMMIT.
-    if (!due) return commitWith(tx, append);
-    const deposit = await append();
-    await renewDue(tx, now, [viewer.masterAccountId], events);
-    return deposit;
+    if (!account) throw new Error(`master account ${masterAccountId} does not exist`);
+    return { previous, deposited, due };
   });
-  return { entry, events };
+  // A retry: nothing was written, so refusing a different amount changes nothing.
+  if (previous) {
+    if (previous.amountCents !== cents) throw new IdempotencyConflictError(key);
+    return { entry: previous, events };
+  }
+  if (!deposited) throw new Error('the deposit inserted no entry');
+  events.entries.push(deposited);
+  // Overdue renewals are paid at once, oldest first, from the new money, in a transaction of their
+  // own (they lock the account again). Were it to fail, the deposit stays, and the renewals stay
+  // due for the next deposit or the billing run.
+  if (due) await db.transaction((tx) => renewDue(tx, now, [masterAccountId], events));
+  return { entry: deposited, events };
 }
 
 export async function setLowBalanceThreshold(db: Db, viewer: Viewer, amount: string): Promise<void> {
