@@ -288,31 +288,35 @@ async function addAlias(viewer: Viewer, variables: Row) {
   const address = String(variables.address).trim().toLowerCase();
   if (!userId) throw new ClientError('VALIDATION');
   const alias = await transaction(async (tx, commitWith) => {
-    // The count and the clearing of an ended hold go right behind the lock, as ours sends them.
-    const [[user], [held]] = await Promise.all([
+    // As ours: one write, the lock, the clearing of an ended hold and the claim (which counts the
+    // aliases itself, behind the lock, and inserts only under the plan's limit), then the COMMIT.
+    const [[user], , [claim]] = await Promise.all([
       run(tx, 'lock_user', 'select id, plan from users where id = $1 and master_account_id = $2 for no key update', [userId, viewer.masterAccountId]),
-      run(tx, 'aliases_held', `select count(*) as n from addresses where kind = 'ALIAS' and released_at is null and user_id = $1`, [userId]),
       run(tx, 'clear_ended_hold', 'delete from addresses where address = $1 and released_at is not null and released_at <= $2 returning id', [
         address,
         new Date(Date.now() - 30 * 24 * 60 * 60 * 1000),
       ]),
+      commitWith(() =>
+        run(
+          tx,
+          'claim_audited',
+          `with target as (
+             select u.id, u.plan, (select count(*) from addresses a where a.user_id = u.id and a.kind = 'ALIAS' and a.released_at is null) as held
+             from users u where u.id = $3 and u.master_account_id = $2),
+           claimed as (insert into addresses (address, master_account_id, user_id, kind)
+             select $1, $2, t.id, 'ALIAS' from target t where t.held < case t.plan when 'FREE' then 0 when 'ENTRY' then 10 when 'PRO' then 50 end
+             on conflict (address) do nothing returning id, address),
+           audited as (insert into audit_events (master_account_id, actor_id, action, target_type, target_id, details)
+             select $2, $4, 'alias.add', 'Alias', claimed.id, $5::jsonb from claimed returning id)
+           select t.held, c.id, c.address from target t left join claimed c on true`,
+          [address, viewer.masterAccountId, userId, viewer.userId, { address, userId }],
+        ),
+      ),
     ]);
     if (!user) throw new ClientError('NOT_FOUND');
-    if (Number(held?.n) >= (LIMITS[String(user.plan)] ?? 0)) throw new ClientError('ALIAS_LIMIT_REACHED');
-    // As ours: the claim and its audit event in one statement, sent with the COMMIT.
-    const [inserted] = await commitWith(() =>
-      run(
-        tx,
-        'claim_audited',
-        `with claimed as (insert into addresses (address, master_account_id, user_id, kind) values ($1, $2, $3, 'ALIAS') on conflict (address) do nothing returning id, address),
-          audited as (insert into audit_events (master_account_id, actor_id, action, target_type, target_id, details)
-            select $2, $4, 'alias.add', 'Alias', claimed.id, $5::jsonb from claimed returning id)
-         select id, address from claimed`,
-        [address, viewer.masterAccountId, userId, viewer.userId, { address, userId }],
-      ),
-    );
-    if (!inserted) throw new ClientError('ADDRESS_TAKEN');
-    return inserted;
+    if (claim?.id) return claim;
+    if (Number(claim?.held) >= (LIMITS[String(user.plan)] ?? 0)) throw new ClientError('ALIAS_LIMIT_REACHED');
+    throw new ClientError('ADDRESS_TAKEN');
   });
   return { addAlias: { __typename: 'AddAliasSuccess', alias: { id: gid('Alias', alias?.id), address: alias?.address } } };
 }

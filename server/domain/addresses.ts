@@ -58,19 +58,25 @@ export async function assertAssignable(
   parsed: ParsedAddress,
   mailDomain: string,
 ): Promise<void> {
-  if (parsed.domain !== mailDomain) {
-    const [verified] = masterAccountId
-      ? await tx
-          .select({ id: domains.id })
-          .from(domains)
-          .where(
-            and(eq(domains.name, parsed.domain), eq(domains.masterAccountId, masterAccountId), literally(eq(domains.status, 'VERIFIED'))),
-          )
-          .for('share')
-      : [];
-    if (!verified) throw new DomainNotVerifiedError(parsed.domain);
+  if (parsed.domain !== mailDomain && !(masterAccountId && (await holdsVerifiedDomain(tx, masterAccountId, parsed.domain)))) {
+    throw new DomainNotVerifiedError(parsed.domain);
   }
   if (RESERVED_LOCAL_PARTS.has(parsed.local)) throw new AddressReservedError(parsed.address);
+}
+
+/**
+ * Whether `domain` is a verified domain of the master account. The domain's row stays locked
+ * (FOR SHARE) until the caller's transaction ends, so it cannot be removed in between.
+ */
+export async function holdsVerifiedDomain(tx: Db, masterAccountId: string, domain: string): Promise<boolean> {
+  const [verified] = await tx
+    .select({ id: domains.id })
+    .from(domains)
+    .where(and(eq(domains.name, domain), eq(domains.masterAccountId, masterAccountId), literally(eq(domains.status, 'VERIFIED'))))
+    .for('share')
+    // Sent now, not a promise job later as an awaited query would be: inOrder relies on it.
+    .execute();
+  return verified !== undefined;
 }
 
 /** The claim of an address with placeholders, built once (see preparedStatement). */

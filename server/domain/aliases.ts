@@ -1,12 +1,12 @@
-import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { commitWith, inOrder } from '../db/pipeline.js';
 import { preparedStatement, literally } from '../db/prepared.js';
-import { addresses, users } from '../db/tables.js';
-import { assertAssignable, claimClearedAddress, clearEndedHold, parseAddress } from './addresses.js';
-import { recordAudit } from './audit.js';
-import { AliasLimitReachedError, NotFoundError } from './errors.js';
-import { planTerms } from './plans.js';
+import { addresses, domains, users } from '../db/tables.js';
+import { clearEndedHold, holdsVerifiedDomain, parseAddress, RESERVED_LOCAL_PARTS } from './addresses.js';
+import { auditOfInserted, auditParameters, recordAudit } from './audit.js';
+import { AddressReservedError, AddressTakenError, AliasLimitReachedError, DomainNotVerifiedError, NotFoundError } from './errors.js';
+import { PLANS, planTerms } from './plans.js';
 import { assertAdmin, type Viewer } from './viewer.js';
 
 export const aliasColumns = {
@@ -54,17 +54,63 @@ const userLock = preparedStatement((db) =>
     .prepare('mailadmin_alias_user_lock'),
 );
 
-const aliasCount = preparedStatement((db) =>
-  db
-    .select({ n: count() })
-    .from(addresses)
-    .where(and(activeAliases, eq(addresses.userId, sql.placeholder('userId'))))
-    .prepare('mailadmin_alias_count'),
-);
+/** A plan's alias limit in SQL, from planTerms: `case plan when 'FREE' then 0 ... end`. */
+function aliasLimitOf(plan: SQL): SQL {
+  return sql`case ${plan} ${sql.join(
+    PLANS.map((name) => sql.raw(`when '${name}' then ${planTerms[name].aliasLimit}`)),
+    sql` `,
+  )} end`;
+}
 
 /**
- * Gives a user another address. The user row is locked first, so two concurrent additions cannot
- * both see room under the plan's limit.
+ * The user's count of aliases and, if it is under the plan's limit and the domain may be used,
+ * the new alias with its audit event, in one statement. Sent behind the user's lock, it runs once
+ * the lock is held, on a snapshot taken then: a concurrent addition has committed or not started,
+ * so the count is exact. A taken address inserts nothing (the unique key decides races).
+ */
+const aliasClaim = preparedStatement((db) => {
+  const masterAccountId = sql.placeholder('masterAccountId');
+  // Written out with names: inside a CTE, Drizzle leaves columns unqualified, and the count's
+  // subquery must tell its own rows from the user's.
+  const target = db.$with('target').as(
+    db
+      .select({
+        plan: users.plan,
+        held: sql<number>`(select count(*) from ${addresses} held where held.user_id = "users"."id" and held.kind = 'ALIAS' and held.released_at is null)`
+          .mapWith(Number)
+          .as('held'),
+        userId: sql<string>`"users"."id"`.as('target_user_id'),
+      })
+      .from(users)
+      .where(and(eq(users.id, sql.placeholder('userId')), eq(users.masterAccountId, masterAccountId))),
+  );
+  const claimed = db
+    .$with('claimed', { id: sql<string>`claimed_id`.as('claimed_id'), createdAt: sql`claimed_at`.mapWith(addresses.createdAt).as('claimed_at') })
+    .as(
+      sql`insert into ${addresses} (${sql.identifier(addresses.address.name)}, ${sql.identifier(addresses.masterAccountId.name)}, ${sql.identifier(addresses.userId.name)}, ${sql.identifier(addresses.kind.name)})
+      select ${sql.placeholder('address')}, ${masterAccountId}::uuid, target.target_user_id, 'ALIAS' from ${target} target
+      where target.held < ${aliasLimitOf(sql`target.plan`)}
+        and (${sql.placeholder('ownDomain')}::boolean or exists (
+          select 1 from ${domains} where ${domains.name} = ${sql.placeholder('domain')} and ${domains.masterAccountId} = ${masterAccountId}::uuid
+            and ${literally(eq(domains.status, 'VERIFIED'))}))
+      on conflict (${sql.identifier(addresses.address.name)}) do nothing
+      returning ${sql.identifier(addresses.id.name)} as claimed_id, ${sql.identifier(addresses.createdAt.name)} as claimed_at`,
+    );
+  return db
+    .with(target, claimed, auditOfInserted(db, claimed, claimed.id))
+    .select({ held: target.held, id: claimed.id, createdAt: claimed.createdAt })
+    .from(target)
+    .leftJoin(claimed, sql`true`)
+    .prepare('mailadmin_alias_claim');
+});
+
+/**
+ * Gives a user another address, in one write: the user's lock, the domain's check, the clearing
+ * of an ended hold on the address and the claim, with the COMMIT behind them. The lock comes
+ * first, so two concurrent additions cannot both see room under the plan's limit. The claim
+ * checks in SQL what the errors below report from the answers: it inserts only what they allow,
+ * so a refused alias has changed nothing but an ended hold's row, which anyone's next claim
+ * would clear as well.
  */
 export async function addAlias(
   db: Db,
@@ -75,34 +121,48 @@ export async function addAlias(
 ): Promise<AliasRow> {
   assertAdmin(viewer, 'manage aliases');
   const parsed = parseAddress('address', input.address);
-  return db.transaction(async (tx) => {
-    // The aliases are counted in a statement of their own, sent right behind the lock and run once
-    // it is held: a subquery of the locking statement would read a snapshot from before a
-    // concurrent addition committed and see room that is gone.
-    const [[user], [held], unassignable] = await inOrder(
-      () => userLock(tx).execute({ userId: input.userId, masterAccountId: viewer.masterAccountId }),
-      () => aliasCount(tx).execute({ userId: input.userId }),
-      // Its refusal is kept for after the user is found: an unknown user is the first thing to report.
-      () => assertAssignable(tx, viewer.masterAccountId, parsed, mailDomain).then(() => null, (error: unknown) => error),
-      // Cleared up front, so the claim needs no second try and can go with the COMMIT.
-      () => clearEndedHold(tx, parsed.address, now),
-    );
-    if (!user) throw new NotFoundError('userId', 'user');
-    if (unassignable) throw unassignable;
-    // After a downgrade a user may hold more than the new limit: those stay, but no new one fits.
-    const limit = planTerms[user.plan].aliasLimit;
-    if ((held?.n ?? 0) >= limit) throw new AliasLimitReachedError(limit);
-    // The last statement: if the address is taken, the transaction has changed nothing but an
-    // ended hold's row, which anyone's next claim would clear as well.
-    const { id, createdAt } = await commitWith(tx, () =>
-      claimClearedAddress(
-        tx,
-        { address: parsed.address, masterAccountId: viewer.masterAccountId, userId: user.id, kind: 'ALIAS', now },
-        { actorId: viewer.userId, action: 'alias.add', targetType: 'Alias', details: { address: parsed.address, userId: user.id } },
-      ),
-    );
-    return { id, address: parsed.address, userId: user.id, masterAccountId: viewer.masterAccountId, createdAt };
-  });
+  const masterAccountId = viewer.masterAccountId;
+  const ownDomain = parsed.domain === mailDomain;
+  const reserved = RESERVED_LOCAL_PARTS.has(parsed.local);
+  const [[user], verified, [claim]] = await db.transaction((tx) =>
+    inOrder(
+      () => userLock(tx).execute({ userId: input.userId, masterAccountId }),
+      () => (ownDomain ? Promise.resolve(true) : holdsVerifiedDomain(tx, masterAccountId, parsed.domain)),
+      // A reserved address is refused whatever the answers: nothing more is sent.
+      () =>
+        reserved
+          ? Promise.resolve([])
+          : inOrder(
+              () => clearEndedHold(tx, parsed.address, now),
+              () =>
+                commitWith(tx, () =>
+                  aliasClaim(tx).execute({
+                    userId: input.userId,
+                    masterAccountId,
+                    address: parsed.address,
+                    ownDomain,
+                    domain: parsed.domain,
+                    ...auditParameters({
+                      masterAccountId,
+                      actorId: viewer.userId,
+                      action: 'alias.add',
+                      targetType: 'Alias',
+                      details: { address: parsed.address, userId: input.userId },
+                    }),
+                  }),
+                ),
+            ).then(([, claimed]) => claimed),
+    ),
+  );
+  // Reported in this order: an unknown user first, then the address, then the plan's limit.
+  if (!user) throw new NotFoundError('userId', 'user');
+  if (!verified) throw new DomainNotVerifiedError(parsed.domain);
+  if (reserved) throw new AddressReservedError(parsed.address);
+  if (claim?.id && claim.createdAt) return { id: claim.id, address: parsed.address, userId: user.id, masterAccountId, createdAt: claim.createdAt };
+  // After a downgrade a user may hold more than the new limit: those stay, but no new one fits.
+  const limit = planTerms[user.plan].aliasLimit;
+  if ((claim?.held ?? 0) >= limit) throw new AliasLimitReachedError(limit);
+  throw new AddressTakenError(parsed.address);
 }
 
 /** Removes an alias; its address is held for 30 days like a deleted user's. */
