@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
-import { createLogger, requestContext, requestIdFrom, type RequestContext } from './logger.js';
+import { createLogger, requestIdFrom, type RequestContext } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { runBilling } from './domain/billing.js';
 import { connectEvents, publishMoneyEvents } from './pubsub.js';
@@ -71,33 +71,30 @@ const server = createServer((request, response) => {
   response.once('finish', () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.observeRequest({ path, status: response.statusCode, seconds, context });
-    // 'finish' may fire outside the request's async context; the log line still names the request.
-    requestContext.run(context, () =>
-      logger.info(
-        {
-          method: request.method,
-          path: request.url,
-          ...(context.graphql ? { operation: context.operationName } : {}),
-          status: response.statusCode,
-          durationMs: seconds * 1e3,
-        },
-        'request',
-      ),
+    logger.info(
+      {
+        requestId: context.requestId,
+        method: request.method,
+        path: request.url,
+        ...(context.graphql ? { operation: context.operationName } : {}),
+        status: response.statusCode,
+        durationMs: seconds * 1e3,
+      },
+      'request',
     );
   });
-  requestContext.run(context, () => {
-    if (path === '/metrics' && request.method === 'GET') {
-      metrics.render().then(
-        ({ contentType, body }) => response.writeHead(200, { 'content-type': contentType }).end(body),
-        (error: unknown) => {
-          logger.error({ err: error }, 'metrics could not be rendered');
-          response.writeHead(500).end();
-        },
-      );
-      return;
-    }
-    void yoga.handle(request, response);
-  });
+  if (path === '/metrics' && request.method === 'GET') {
+    metrics.render().then(
+      ({ contentType, body }) => response.writeHead(200, { 'content-type': contentType }).end(body),
+      (error: unknown) => {
+        logger.error({ requestId: context.requestId, err: error }, 'metrics could not be rendered');
+        response.writeHead(500).end();
+      },
+    );
+    return;
+  }
+  // The request context goes along as Yoga's server context: its plugins fill it in and log with it.
+  void yoga.handle(request, response, { requestContext: context });
 });
 
 server.listen(config.port, config.host, () => {

@@ -2,7 +2,7 @@ import { getOperationAST, Kind, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolStats } from './db/client.js';
-import { requestContext, type RequestContext } from './logger.js';
+import type { RequestContext, ServerContext } from './logger.js';
 
 /** Operation names are chosen by clients: past this many distinct ones, new names count as "other". */
 const MAX_OPERATION_NAMES = 200;
@@ -152,33 +152,35 @@ function nameIn(document: DocumentNode, operationName: string | null | undefined
 }
 
 /**
- * A Yoga plugin that writes into the request context (set by main.ts) what the metrics and logs
- * need from GraphQL: the operation name (from the document when the request names none) and the
- * codes of the errors returned. Without a request context (in-process tests) it does nothing.
+ * A Yoga plugin that writes into the request context (main.ts passes it in the server context)
+ * what the metrics and logs need from GraphQL: the operation name (from the document when the
+ * request names none) and the codes of the errors returned. Without one (in-process tests) it
+ * does nothing.
  */
-export function useRequestObservation(): Plugin {
+export function useRequestObservation(): Plugin<object, ServerContext> {
   return {
-    onParams({ params }) {
-      const context = requestContext.getStore();
-      if (!context) return;
-      context.graphql = true;
-      context.operationName = params.operationName ?? null;
+    onParams({ params, context }) {
+      const observed = context.requestContext;
+      if (!observed) return;
+      observed.graphql = true;
+      observed.operationName = params.operationName ?? null;
     },
-    onParse() {
+    onParse({ context }) {
+      const observed = (context as ServerContext).requestContext;
+      if (!observed) return;
       // After parsing, before validation and the context (which may refuse the token), so even
       // a request that fails there is counted under its operation's name.
       return ({ result }) => {
-        const context = requestContext.getStore();
-        if (context && isDocument(result)) context.operationName = nameIn(result, context.operationName);
+        if (isDocument(result)) observed.operationName = nameIn(result, observed.operationName);
       };
     },
-    onResultProcess({ result }) {
-      const context = requestContext.getStore();
-      if (!context || Symbol.asyncIterator in result) return;
+    onResultProcess({ result, serverContext }) {
+      const observed = serverContext.requestContext;
+      if (!observed || Symbol.asyncIterator in result) return;
       for (const one of Array.isArray(result) ? result : [result]) {
         for (const error of one.errors ?? []) {
           const code = error.extensions?.code;
-          context.errorCodes.push(typeof code === 'string' ? code : 'UNKNOWN');
+          observed.errorCodes.push(typeof code === 'string' ? code : 'UNKNOWN');
         }
       }
     },

@@ -4,6 +4,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { getNamedType, getOperationAST, GraphQLError, isInputObjectType, Kind, typeFromAST, type ExecutionArgs, type OperationDefinitionNode } from 'graphql';
 import { createYoga, maskError as maskUnexpected, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import type { ServerContext } from './logger.js';
 import type { Config } from './config.js';
 import { createContext, type Context } from './context.js';
 import type { Database } from './db/client.js';
@@ -57,10 +58,15 @@ query Viewer {
  * Expected failures keep their message and gain `extensions.code` (and `field` for validation);
  * anything else is masked as "Unexpected error." so internals never reach a client.
  */
+/** The error each unexpected one was masked from, for its log line (see useErrorLogging). */
+const unmasked = new WeakMap<Error, unknown>();
+
 function maskError(error: unknown, message: string, isDev?: boolean): Error {
   if (error instanceof AppError) return new GraphQLError(error.message, { originalError: error });
   if (error instanceof GraphQLError && isExpected(error)) return error;
-  return maskUnexpected(error, message, isDev);
+  const masked = maskUnexpected(error, message, isDev);
+  unmasked.set(masked, error);
+  return masked;
 }
 
 /** Failures the API means to report (GraphQL copies an AppError's `extensions`, code included). */
@@ -70,14 +76,35 @@ function isExpected(error: unknown): boolean {
   return error.originalError ? error.originalError instanceof AppError : true;
 }
 
-/** Yoga logs every error it masks; expected ones are the client's business and go to debug. */
+/**
+ * Yoga's own lines. Its log of each error it masks is left out: useErrorLogging writes that line,
+ * with the request's id, which Yoga's logger has no way to know.
+ */
 function yogaLogger(logger: Logger) {
   return {
     debug: (...args: unknown[]) => logger.debug({ args }, 'yoga'),
     info: (...args: unknown[]) => logger.info({ args }, 'yoga'),
     warn: (...args: unknown[]) => logger.warn({ args }, 'yoga'),
-    error: (error: unknown, ...args: unknown[]) =>
-      isExpected(error) ? logger.debug({ err: error }, 'expected error') : logger.error({ err: error, args }, 'unexpected error'),
+    error: () => undefined,
+  };
+}
+
+/**
+ * Logs the errors of each answer under its request's id: an AppError (the client's business) at
+ * debug, an error masked as unexpected at error, with what it masked.
+ */
+function useErrorLogging(logger: Logger): Plugin<object, ServerContext> {
+  return {
+    onResultProcess({ result, serverContext }) {
+      if (Symbol.asyncIterator in result) return;
+      const requestId = serverContext.requestContext?.requestId;
+      for (const one of Array.isArray(result) ? result : [result]) {
+        for (const error of one.errors ?? []) {
+          if (error.originalError instanceof AppError) logger.debug({ requestId, err: error.originalError }, 'expected error');
+          else if (unmasked.has(error)) logger.error({ requestId, err: unmasked.get(error) }, 'unexpected error');
+        }
+      }
+    },
   };
 }
 
@@ -202,10 +229,10 @@ function useTokenCache(database: Database, tokens: TokenCache, logger: Logger | 
   };
 }
 
-export function buildYoga({ database, config, logger, events }: BuildYogaOptions): YogaServerInstance<object, Context> {
+export function buildYoga({ database, config, logger, events }: BuildYogaOptions): YogaServerInstance<ServerContext, Context> {
   const tokens = config.tokenCache ? new TokenCache() : undefined;
   const services = { db: database.db, config, dns: createDnsLookup(config.dnsServers), events: events ?? createEvents(), tokens };
-  return createYoga<object, Context>({
+  return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/yoga-health',
@@ -225,6 +252,7 @@ export function buildYoga({ database, config, logger, events }: BuildYogaOptions
     plugins: [
       useRequestBodyLimit(MAX_REQUEST_BODY_BYTES),
       useRequestObservation(),
+      ...(logger ? [useErrorLogging(logger)] : []),
       useDatabaseHealth(database),
       useMalformedParamsAreBadRequests(),
       ...useQueryLimits({ production: config.production }),
