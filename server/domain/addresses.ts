@@ -121,13 +121,24 @@ function insertAddress(tx: Db, claim: Claim, audit: InsertedAudit | undefined) {
     : claimPlain(tx).execute(values);
 }
 
-/** Deletes the row of `address` if it is a hold that has ended, so the address can be taken again. */
-export function clearEndedHold(tx: Db, address: string, now: Date) {
-  const holdEnds = new Date(now.getTime() - ADDRESS_HOLD_DAYS * 24 * 60 * 60 * 1000);
-  return tx
+const endedHold = preparedStatement((db) =>
+  db
     .delete(addresses)
-    .where(and(eq(addresses.address, address), isNotNull(addresses.releasedAt), lte(addresses.releasedAt, holdEnds)))
-    .returning({ id: addresses.id });
+    .where(
+      and(
+        eq(addresses.address, sql.placeholder('address')),
+        isNotNull(addresses.releasedAt),
+        lte(addresses.releasedAt, sql`${sql.placeholder('holdEnds')}::timestamptz`),
+      ),
+    )
+    .returning({ id: addresses.id })
+    .prepare('mailadmin_clear_ended_hold'),
+);
+
+/** Deletes the row of `address` if it is a hold that has ended, so the address can be taken again. */
+export function clearEndedHold(tx: Db, address: string, now: Date): Promise<{ id: string }[]> {
+  const holdEnds = new Date(now.getTime() - ADDRESS_HOLD_DAYS * 24 * 60 * 60 * 1000);
+  return endedHold(tx).execute({ address, holdEnds: holdEnds.toISOString() });
 }
 
 /**
