@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { typeBrandKey } from '@pothos/core';
 import DataLoader from 'dataloader';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Config } from './config.js';
@@ -266,13 +267,25 @@ export async function createContext(
   return { db, config: services.config, dns: services.dns, events: services.events, now, client, viewer, loaders };
 }
 
-/** Loads node()/nodes() lookups from the viewer's own master account only. */
+/**
+ * Loads node()/nodes() lookups from the viewer's own master account only. Each row is branded
+ * with its GraphQL type as it arrives: Pothos brands a loaded node only after its whole batch, and
+ * a `nodes` list given the same id as a `node` field of the request meanwhile gets the row from
+ * Pothos's request cache unbranded, which GraphQL then cannot type.
+ */
 export function viewerNodes<Row>(
   context: Context,
+  type: { name: string },
   pick: (loaders: Loaders) => DataLoader<string, Row | null>,
   ids: readonly string[],
 ): (Promise<Row | null> | null)[] {
   if (!context.viewer) return ids.map(() => null);
   const loader = pick(context.loaders(context.viewer.masterAccountId));
-  return ids.map((id) => loader.load(id));
+  return ids.map((id) =>
+    loader.load(id).then((row) => {
+      // As Pothos's brandWithType does, with the type's name, so its own branding later agrees.
+      if (row && typeof row === 'object' && !(typeBrandKey in row)) Object.defineProperty(row, typeBrandKey, { enumerable: false, value: type.name });
+      return row;
+    }),
+  );
 }

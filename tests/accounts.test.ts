@@ -524,3 +524,25 @@ describe('/health', () => {
     }
   });
 });
+
+describe('node and nodes in one request', () => {
+  it('both resolve an id the request asks for twice, whatever its type', async () => {
+    const tenant = await app.signUp();
+    const log = await app.gql(`{ viewer { masterAccount { auditLog(first: 1) { edges { node { id } } } } } }`, {}, tenant.token);
+    const auditEventId = text(items(log.data.viewer.masterAccount.auditLog.edges)[0]?.node.id);
+    // The `nodes` list gets the row Pothos is still loading for `node`: it must be typed all the same.
+    for (const [id, type] of [
+      [tenant.ownerId, 'User'],
+      [tenant.masterAccountId, 'MasterAccount'],
+      [auditEventId, 'AuditEvent'],
+    ] as const) {
+      const answer = await app.gql(
+        `query ($id: ID!, $ids: [ID!]!) { node(id: $id) { __typename } nodes(ids: $ids) { __typename } }`,
+        { id, ids: [id, id] },
+        tenant.token,
+      );
+      expect(answer.errors, `${type}: ${JSON.stringify(answer.errors)}`).toBeUndefined();
+      expect(answer.data).toEqual({ node: { __typename: type }, nodes: [{ __typename: type }, { __typename: type }] });
+    }
+  });
+});

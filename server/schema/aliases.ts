@@ -17,7 +17,7 @@ async function ownerOf(alias: AliasRow, loaders: Loaders): Promise<UserRow> {
 builder.node(AliasRef, {
   description: "Another address delivering to a user's inbox, so one person can have several addresses with one account.",
   id: { resolve: (alias) => alias.id },
-  loadMany: (ids, context) => viewerNodes(context, (loaders) => loaders.alias, ids),
+  loadMany: (ids, context) => viewerNodes(context, AliasRef, (loaders) => loaders.alias, ids),
   fields: (t) => ({
     address: t.exposeString('address', { description: 'The alias address, lowercased.' }),
     user: t.field({

@@ -10,7 +10,7 @@ builder.node(AuditEventRef, {
   loadMany: (ids, context) =>
     // The audit log is for the owner and administrators; to others its events do not exist.
     context.viewer && isAdmin(context.viewer)
-      ? viewerNodes(context, (loaders) => loaders.auditEvent, ids)
+      ? viewerNodes(context, AuditEventRef, (loaders) => loaders.auditEvent, ids)
       : ids.map(() => null),
   fields: (t) => ({
     action: t.exposeString('action', { description: 'What was done, such as "user.create" or "api_token.revoke".' }),

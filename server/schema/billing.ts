@@ -54,7 +54,7 @@ builder.node(LedgerEntryRef, {
   id: { resolve: (entry) => entry.id },
   loadMany: (ids, context) =>
     // Money is for the owner and administrators; to others its entries do not exist.
-    context.viewer && isAdmin(context.viewer) ? viewerNodes(context, (loaders) => loaders.ledgerEntry, ids) : ids.map(() => null),
+    context.viewer && isAdmin(context.viewer) ? viewerNodes(context, LedgerEntryRef, (loaders) => loaders.ledgerEntry, ids) : ids.map(() => null),
   fields: (t) => ({
     kind: t.field({ type: LedgerEntryKindEnum, description: 'What moved the money.', resolve: (e) => e.kind }),
     amount: t.field({

@@ -45,7 +45,7 @@ const DnsRecord = builder.objectRef<DnsRecordShape>('DnsRecord').implement({
 builder.node(DomainRef, {
   description: 'A custom domain of the master account, such as "example.org", with the DNS records it needs.',
   id: { resolve: (domain) => domain.id },
-  loadMany: (ids, context) => viewerNodes(context, (loaders) => loaders.domain, ids),
+  loadMany: (ids, context) => viewerNodes(context, DomainRef, (loaders) => loaders.domain, ids),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'The domain, lowercased; internationalized names in ASCII (punycode) form.' }),
     status: t.field({ type: DomainStatusEnum, description: 'PENDING until verified.', resolve: (domain) => domain.status }),

@@ -116,7 +116,7 @@ const UserAccessRef = builder.objectRef<UserAccessRow>('UserAccess').implement({
 builder.node(GroupRef, {
   description: 'A named set of users of a master account; resources shared with it are open to its members.',
   id: { resolve: (group) => group.id },
-  loadMany: (ids, context) => viewerNodes(context, (loaders) => loaders.group, ids),
+  loadMany: (ids, context) => viewerNodes(context, GroupRef, (loaders) => loaders.group, ids),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'The name, unique in the master account in any case.' }),
     description: t.exposeString('description', { nullable: true, description: 'What the group is for; null when not given.' }),
@@ -149,7 +149,7 @@ builder.node(GroupRef, {
 builder.node(SharedResourceRef, {
   description: 'A calendar, document folder, address book or mailbox that its owner and groups can open.',
   id: { resolve: (resource) => resource.id },
-  loadMany: (ids, context) => viewerNodes(context, (loaders) => loaders.resource, ids),
+  loadMany: (ids, context) => viewerNodes(context, SharedResourceRef, (loaders) => loaders.resource, ids),
   fields: (t) => ({
     kind: t.field({ type: ResourceKindEnum, description: 'What it holds.', resolve: (resource) => resource.kind }),
     name: t.exposeString('name', { description: 'The name shown to people, such as "Team calendar".' }),

@@ -48,7 +48,7 @@ const UserOrder = builder.inputType('UserOrder', {
 builder.node(MasterAccountRef, {
   description: 'An organization or a family: one owner, its users, its deposit and its domains.',
   id: { resolve: (account) => account.id },
-  loadMany: (ids, context) => viewerNodes(context, (loaders) => loaders.masterAccount, ids),
+  loadMany: (ids, context) => viewerNodes(context, MasterAccountRef, (loaders) => loaders.masterAccount, ids),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'The name of the organization or family.' }),
     createdAt: t.field({ type: 'DateTime', description: 'When the master account was created.', resolve: (a) => a.createdAt }),

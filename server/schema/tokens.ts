@@ -19,7 +19,7 @@ builder.node(ApiTokenRef, {
   description: 'A token an integration uses instead of a password. Its secret is shown only when it is created.',
   id: { resolve: (token) => token.id },
   loadMany: (ids, context) =>
-    viewerNodes(context, (loaders) => loaders.apiToken, ids).map(async (pending) => {
+    viewerNodes(context, ApiTokenRef, (loaders) => loaders.apiToken, ids).map(async (pending) => {
       const row = await pending;
       const viewer = context.viewer;
       // Members see only their own tokens; sessions are not API tokens and stay invisible here.

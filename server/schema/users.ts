@@ -38,7 +38,7 @@ export const UserRoleEnum = builder.enumType('UserRole', {
 builder.node(UserRef, {
   description: 'A user account of a master account: a person or a mailing list, with its own plan.',
   id: { resolve: (user) => user.id },
-  loadMany: (ids, context) => viewerNodes(context, (loaders) => loaders.user, ids),
+  loadMany: (ids, context) => viewerNodes(context, UserRef, (loaders) => loaders.user, ids),
   fields: (t) => ({
     masterAccount: t.field({
       type: MasterAccountRef,
