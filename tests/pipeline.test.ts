@@ -62,6 +62,21 @@ describe('a mutation sends its reads right behind its lock', () => {
   });
 });
 
+/**
+ * Starts `call` while `holder` holds a lock it needs, and returns once PostgreSQL shows it waiting
+ * behind the holder. The answer comes wrapped, so that awaiting this does not wait for it.
+ */
+async function blockedBehind(holder: pg.Client, what: string, call: () => Promise<string>): Promise<{ inFlight: Promise<string> }> {
+  let settled: string | undefined;
+  const inFlight = call().then((answer) => (settled = answer));
+  await until(`${what} to wait for the holder`, async () => {
+    if (settled) throw new Error(`${what} answered without waiting for the lock: ${settled}`);
+    const { rows } = await holder.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))');
+    return rows[0]?.n ? true : undefined;
+  });
+  return { inFlight };
+}
+
 // PGlite is one in-process connection: no socket to write to and no second session to hold a lock.
 if (databaseUrl) describe('on PostgreSQL', () => {
   it('a deposit and an alias each take 1 write: begin, the lock, its reads and the change, then commit', async () => {
@@ -136,15 +151,7 @@ if (databaseUrl) describe('on PostgreSQL', () => {
           userId,
         ]);
       }
-      let settled: string | undefined;
-      const inFlight = addAlias(tenant, user.id).then((answer) => (settled = answer));
-      await until('the alias request to wait for the holder', async () => {
-        if (settled) throw new Error(`the request answered without waiting for the lock: ${settled}`);
-        const { rows } = await holder.query<{ n: number }>(
-          'select count(*)::int as n from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))',
-        );
-        return rows[0]?.n ? true : undefined;
-      });
+      const { inFlight } = await blockedBehind(holder, 'the alias request', () => addAlias(tenant, user.id));
       await holder.query('commit');
       // Had the count run on a snapshot from before the lock, it would have seen room for one more.
       expect(await inFlight).toBe('AliasLimitReachedError');
@@ -173,15 +180,7 @@ if (databaseUrl) describe('on PostgreSQL', () => {
         `insert into ledger_entries (master_account_id, kind, amount_cents, balance_after_cents, description) values ($1, 'ADJUSTMENT', 700, $2, 'held')`,
         [accountId, before + 700],
       );
-      let settled: string | undefined;
-      const inFlight = addDeposit(tenant).then((answer) => (settled = answer));
-      await until('the deposit to wait for the holder', async () => {
-        if (settled) throw new Error(`the deposit answered without waiting for the lock: ${settled}`);
-        const { rows } = await holder.query<{ n: number }>(
-          'select count(*)::int as n from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))',
-        );
-        return rows[0]?.n ? true : undefined;
-      });
+      const { inFlight } = await blockedBehind(holder, 'the deposit', () => addDeposit(tenant));
       await holder.query('commit');
       expect(await inFlight).toBe('AddDepositSuccess');
       // Had the entry's statement read the balance on a snapshot from before the lock, it would have
