@@ -28,8 +28,10 @@ function command(server: ServerName, options: StartOptions): { args: string[]; c
   const db = options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {};
   if (server === 'ours') {
     // `npm start` is `tsx server/main.ts`; tsx's loader is the same thing without npm's wrapper process.
+    // BENCH_PROFILE_DIR: a CPU profile of ours under load, written there when it stops.
+    const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
     return {
-      args: ['--import', tsx, 'server/main.ts'],
+      args: [...profile, '--import', tsx, 'server/main.ts'],
       cwd: rootDir,
       env: { ...base, ...db, HOST: '127.0.0.1', LOG_LEVEL: 'warn', BILLING_INTERVAL_MS: '0', ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}) },
     };

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { commitWith } from '../server/db/pipeline.js';
 import { planTerms } from '../server/domain/plans.js';
-import { decodeId, MAIL_DOMAIN, unique, type Tenant } from './harness.js';
+import { decodeId, MAIL_DOMAIN, rowsOf, unique, type Tenant } from './harness.js';
 import { startApp } from './harness.js';
 import { until } from './until.js';
 
@@ -190,5 +190,65 @@ if (databaseUrl) describe('on PostgreSQL', () => {
       await holder.query('rollback').catch(() => undefined);
       await holder.end();
     }
+  });
+});
+
+if (databaseUrl) describe('reads outside transactions, on PostgreSQL', () => {
+  const { db } = app.database;
+  const backendOf = async (query: ReturnType<typeof sql>) => rowsOf<{ pid: number }>(await db.execute(query))[0]?.pid;
+  const number = async (n: number) => rowsOf<{ n: number }>(await db.execute(sql`select ${n}::int as n`))[0]?.n;
+
+  it('sent together, share one connection and one write', async () => {
+    app.writes.count = 0;
+    const pids = await Promise.all([1, 2, 3].map((n) => backendOf(sql`select pg_backend_pid() as pid, ${n}::int as n`)));
+    expect(new Set(pids).size).toBe(1);
+    expect(app.writes.count).toBe(1);
+  });
+
+  it('one failing leaves the others sent with it, and the connection, unharmed', async () => {
+    const [failed, answered] = await Promise.allSettled([db.execute(sql`select 1 / ${0}::int as quotient`), number(7)]);
+    expect(failed.status).toBe('rejected');
+    expect(answered).toEqual({ status: 'fulfilled', value: 7 });
+    expect(await number(8)).toBe(8);
+  });
+
+  it('do not wait behind a write that waits for a lock: the write keeps a connection to itself', async () => {
+    const tenant = await app.signUp();
+    const accountId = decodeId(tenant.masterAccountId);
+    const holder = new pg.Client({ connectionString: databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select id from master_accounts where id = $1 for update', [accountId]);
+      // `then` sends it now: a Drizzle query waits for it.
+      const write = db.execute(sql`update master_accounts set name = name where id = ${accountId}`).then(() => 'written');
+      // Sent in the same turn, right behind the write; had it shared the write's connection, it
+      // would have waited for the holder, which lets go only after a while.
+      let released = false;
+      const release = setTimeout(() => void holder.query('commit').then(() => (released = true)), 3000);
+      expect(await number(5)).toBe(5);
+      expect(released).toBe(false);
+      clearTimeout(release);
+      await holder.query('commit');
+      expect(await write).toBe('written');
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      await holder.end();
+    }
+  });
+
+  it('the account overview sends its three reads in one write', async () => {
+    const tenant = await app.signUp();
+    await app.createUser(tenant, { plan: 'PRO' });
+    const overview = `{ viewer { masterAccount { id
+      users(first: 20) { totalCount edges { node { id address aliases { address } } } }
+      groups(first: 10) { totalCount edges { node { id members { totalCount } } } }
+      resources(first: 10) { totalCount edges { node { id } } } } } }`;
+    expect((await app.gql(overview, {}, tenant.token)).errors).toBeUndefined();
+    app.statements.length = 0;
+    app.writes.count = 0;
+    expect((await app.gql(overview, {}, tenant.token)).errors).toBeUndefined();
+    expect(app.statements).toHaveLength(3);
+    expect(app.writes.count).toBe(1);
   });
 });

@@ -4,8 +4,8 @@ import pg from 'pg';
 
 /**
  * The limit: node:http and pg, no GraphQL. It runs the SQL ours needs for each workload — the
- * same statements, as named prepared statements, independent ones in parallel as ours' DataLoaders
- * do — and answers the same JSON as ours. It dispatches on `operationName` and never parses the
+ * same statements, as named prepared statements, independent ones sent together and sharing a
+ * connection as ours' do — and answers the same JSON as ours. It dispatches on `operationName` and never parses the
  * query text, so the benchmark sends it the very bodies it sends ours.
  */
 const connectionString = process.env.DATABASE_URL;
@@ -38,14 +38,44 @@ pool.on('connect', (client) => {
   };
   Object.assign(client, { query: batched });
 });
+/**
+ * Reads outside transactions as ours sends them (server/db/pipeline.ts shareConnections): those
+ * sent in one turn of the event loop, and any sent while they wait for a connection, leave in one
+ * write on one connection.
+ */
+const reads = (() => {
+  type Waiting = { config: pg.QueryConfig; resolve: (result: pg.QueryResult<Row>) => void; reject: (error: unknown) => void };
+  let open: Waiting[] | undefined;
+  const dispatch = (batch: Waiting[]) =>
+    pool.connect((error, client) => {
+      if (open === batch) open = undefined;
+      if (error || !client) return batch.forEach((waiting) => waiting.reject(error));
+      client.connection.stream.cork();
+      const answers = batch.map((waiting) => client.query<Row>(waiting.config).then(waiting.resolve, waiting.reject));
+      client.connection.stream.uncork();
+      void Promise.all(answers).then(() => client.release());
+    });
+  return {
+    query: (config: pg.QueryConfig) =>
+      new Promise<pg.QueryResult<Row>>((resolve, reject) => {
+        if (!open || open.length >= 32) {
+          const batch: Waiting[] = [];
+          open = batch;
+          setImmediate(() => dispatch(batch));
+        }
+        open.push({ config, resolve, reject });
+      }),
+  };
+})();
+
 // Ours reads bigints as numbers and timestamps as Date (drizzle's mode: 'number').
 pg.types.setTypeParser(20, (value) => Number(value));
 
 type Row = Record<string, unknown>;
-type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+type Queryable = { query: (config: pg.QueryConfig) => Promise<pg.QueryResult<Row>> } | pg.PoolClient;
 
 async function run(db: Queryable, name: string, text: string, values: unknown[]): Promise<Row[]> {
-  const result = await db.query<Row>({ name, text, values });
+  const result = await db.query({ name, text, values });
   return result.rows;
 }
 
@@ -92,7 +122,7 @@ async function authenticate(request: IncomingMessage): Promise<Viewer> {
   const tokenHash = createHash('sha256').update(token).digest('hex');
   let cached = tokens.get(tokenHash);
   if (!cached) {
-    const [row] = await run(pool, 'auth', AUTH, ['OWNER', tokenHash, now, 'SUSPENDED']);
+    const [row] = await run(reads, 'auth', AUTH, ['OWNER', tokenHash, now, 'SUSPENDED']);
     if (!row) throw new ClientError('UNAUTHENTICATED');
     if (row.owner_plan === 'FREE') throw new ClientError('UPGRADE_REQUIRED');
     const viewer = { userId: String(row.user_id), masterAccountId: String(row.master_account_id), accountName: String(row.account_name) };
@@ -115,7 +145,7 @@ async function accountOverview(viewer: Viewer) {
   // users bring their aliases and the groups their member counts, as ours' pages do.
   const [users, groups, resources] = await Promise.all([
     run(
-      pool,
+      reads,
       'users_page',
       `select ${USER_COLUMNS}, (select count(*) from users c where c.master_account_id = $1) as total,
         (select coalesce(json_agg(json_build_object('id', h.id, 'address', h.address, 'createdAt', h.created_at) order by h.address), '[]'::json)
@@ -124,7 +154,7 @@ async function accountOverview(viewer: Viewer) {
       [id, 21],
     ),
     run(
-      pool,
+      reads,
       'groups_page',
       `select g.id, g.name, (select count(*) from group_members m where m.group_id = g.id) as members,
         (select count(*) from groups c where c.master_account_id = $1) as total
@@ -132,7 +162,7 @@ async function accountOverview(viewer: Viewer) {
       [id, 11],
     ),
     run(
-      pool,
+      reads,
       'resources_page',
       `select id, name, kind, (select count(*) from shared_resources c where c.master_account_id = $1) as total
        from shared_resources where master_account_id = $1 order by name, id limit $2`,
@@ -179,8 +209,8 @@ async function userDirectory(viewer: Viewer, variables: Row) {
   const pattern = `%${escapeLike(String(variables.search).trim().toLowerCase())}%`;
   const where = `u.master_account_id = $1 and (a.address ilike $2 or u.display_name ilike $2)`;
   const [users, [count]] = await Promise.all([
-    run(pool, 'directory_page', `select ${USER_COLUMNS} from users u ${PRIMARY} where ${where} order by a.address, u.id limit $3`, [id, pattern, 51]),
-    run(pool, 'directory_count', `select count(*) as n from users u ${PRIMARY} where ${where}`, [id, pattern]),
+    run(reads, 'directory_page', `select ${USER_COLUMNS} from users u ${PRIMARY} where ${where} order by a.address, u.id limit $3`, [id, pattern, 51]),
+    run(reads, 'directory_count', `select count(*) as n from users u ${PRIMARY} where ${where}`, [id, pattern]),
   ]);
   return {
     viewer: {
@@ -202,12 +232,12 @@ async function ledgerPage(viewer: Viewer) {
   const id = viewer.masterAccountId;
   const [entries, [last]] = await Promise.all([
     run(
-      pool,
+      reads,
       'ledger_page',
       'select id, kind, amount_cents, balance_after_cents, description, created_at from ledger_entries where master_account_id = $1 order by seq desc limit $2',
       [id, 51],
     ),
-    run(pool, 'balance', BALANCE, [id]),
+    run(reads, 'balance', BALANCE, [id]),
   ]);
   return {
     viewer: {
@@ -238,7 +268,7 @@ function localId(globalId: unknown, type: string): string | null {
 async function userById(viewer: Viewer, variables: Row) {
   const userId = localId(variables.id, 'User');
   const [u] = userId
-    ? await run(pool, 'user_by_id', `select ${USER_COLUMNS} from users u ${PRIMARY} where u.master_account_id = $1 and u.id = $2`, [
+    ? await run(reads, 'user_by_id', `select ${USER_COLUMNS} from users u ${PRIMARY} where u.master_account_id = $1 and u.id = $2`, [
         viewer.masterAccountId,
         userId,
       ])

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { DEFAULT_DB_CONNECT_TIMEOUT_MS } from '../config.js';
 import { autoPrepare, StatementNames } from './autoprepare.js';
 import { listenPostgres, type ListenObserver } from './listen.js';
-import { batchWrites, PipelinedSession } from './pipeline.js';
+import { batchWrites, PipelinedSession, shareConnections } from './pipeline.js';
 
 /** The database as every query sees it: the same type whichever driver is underneath. */
 export type Db = PgDatabase<PgQueryResultHKT>;
@@ -47,7 +47,7 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** Called with every SQL statement the application runs (tests count them). */
   onQuery?: (query: string) => void;
-  /** PostgreSQL: called with every write of a transaction's statements, which may carry several (tests count round trips). */
+  /** PostgreSQL: called with every write of a transaction's statements or of reads sent together, which may carry several (tests count round trips). */
   onWrite?: () => void;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
@@ -96,6 +96,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       autoPrepare(client, names);
       batchWrites(client, options.onWrite);
     });
+    // Statements outside transactions go several to a connection, in one write (pipeline.ts).
+    const sharing = shareConnections(pool, options.onWrite);
     const dialect = new PgDialect();
     const db = new NodePgDatabase(dialect, new PipelinedSession(pool, dialect, { logger }), undefined);
     if (shouldMigrate) await migrateLocked(options.databaseUrl, connectTimeoutMs);
@@ -119,7 +121,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         listening.add(unlisten);
         return unlisten;
       },
-      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount + sharing() }),
       close: async () => {
         await Promise.all([...listening].map((unlisten) => unlisten()));
         await pool.end();

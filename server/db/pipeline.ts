@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { NodePgSession, NodePgTransaction, type NodePgSessionOptions } from 'drizzle-orm/node-postgres';
 import type { PgDialect, PgTransactionConfig } from 'drizzle-orm/pg-core';
-import type pg from 'pg';
+import pg from 'pg';
 
 /*
  * Round trips to PostgreSQL, not statements, are what a transaction's time goes to here: on this
@@ -21,8 +21,9 @@ const finished = new WeakSet<pg.PoolClient>();
 /**
  * Makes the statements a transaction gives `client` in one tick leave in one write: the socket is
  * corked at the first and uncorked once the tick's work is done. `onWrite` is told of each such
- * write. A statement outside a transaction has the client to itself and is written at once: the
- * tick's wait would only cost it.
+ * write. A statement outside a transaction is written as it comes: reads are gathered before
+ * they reach a client (shareConnections), and a write outside a transaction has the client to
+ * itself, where the tick's wait would only cost it.
  */
 export function batchWrites(client: pg.PoolClient, onWrite?: () => void): void {
   const stream = client.connection.stream;
@@ -145,4 +146,90 @@ export function inOrder<T extends readonly unknown[]>(...steps: { [K in keyof T]
   const sent = steps.map((step) => new Promise((resolve, reject) => step().then(resolve, reject)));
   // Array.prototype.map cannot carry a tuple's element types; the answers keep their places.
   return Promise.all(sent) as unknown as Promise<T>;
+}
+
+/** A SELECT that takes no row lock: the only statements that never wait behind another session's. */
+export function isPlainRead(text: string): boolean {
+  return /^\s*select\b/i.test(text) && !/\bfor\s+(update|no\s+key\s+update|share|key\s+share)\b/i.test(text);
+}
+
+/** Statements one write may carry outside transactions: enough to empty a busy pool's backlog, few enough that none waits long behind the others. */
+export const MAX_SHARED_STATEMENTS = 32;
+
+interface Waiting {
+  config: unknown;
+  values: unknown;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Makes the pool's reads outside transactions share connections: those sent in one turn of
+ * the event loop (from one request or several), and any sent while they wait for a free
+ * connection, leave together in one write on one connection, each with its own Sync. PostgreSQL
+ * runs them one after another, each as its own implicit transaction, so one failing leaves the
+ * others be. Every write to the socket costs this process a system call and PostgreSQL a wake-up,
+ * which is what a read-only request spent most of its time on when each of its statements took a
+ * connection and a write of its own. A read sent behind a slow one waits for it; the cap on a
+ * write's statements bounds how many do. Writes, and reads that lock rows, keep a connection to
+ * themselves: they may wait for another session's lock. Returns how many reads wait for a connection.
+ */
+export function shareConnections(pool: pg.Pool, onWrite?: () => void): () => number {
+  let open: Waiting[] | undefined;
+  let waiting = 0;
+  const send = (batch: Waiting[], client: pg.PoolClient) => {
+    waiting -= batch.length;
+    const stream = client.connection.stream;
+    stream.cork();
+    const answers = batch.map((statement) =>
+      (client.query(statement.config as pg.QueryConfig, statement.values as unknown[]) as Promise<unknown>).then(
+        (result) => statement.resolve(result),
+        (error: unknown) => {
+          statement.reject(error);
+          return error;
+        },
+      ),
+    );
+    stream.uncork();
+    onWrite?.();
+    void Promise.all(answers).then((outcomes) => {
+      // An error PostgreSQL answered leaves the connection fine; any other (a dropped socket)
+      // makes the pool discard it, as pool.query does.
+      const broken = outcomes.find((outcome) => outcome instanceof Error && !(outcome instanceof pg.DatabaseError));
+      client.release(broken instanceof Error ? broken : undefined);
+    });
+  };
+  const dispatch = (batch: Waiting[]) => {
+    pool.connect((error, client) => {
+      // Until it has a connection the batch takes what comes; from here on, a new one starts.
+      if (open === batch) open = undefined;
+      if (error || !client) {
+        waiting -= batch.length;
+        for (const statement of batch) statement.reject(error ?? new Error('the pool gave no connection'));
+        return;
+      }
+      send(batch, client);
+    });
+  };
+  const query: (config: unknown, values?: unknown, callback?: unknown) => unknown = pool.query.bind(pool);
+  const shared = (config: unknown, values?: unknown, callback?: unknown) => {
+    // Callbacks and streams keep pg's own path (the application sends neither), and so does what
+    // may wait for a lock: everything sent behind it on its connection would wait too.
+    const text = typeof config === 'string' ? config : (config as { text?: unknown }).text;
+    if (typeof values === 'function' || callback !== undefined || typeof text !== 'string' || !isPlainRead(text)) {
+      return query(config, values, callback);
+    }
+    return new Promise((resolve, reject) => {
+      if (!open || open.length >= MAX_SHARED_STATEMENTS) {
+        const batch: Waiting[] = [];
+        open = batch;
+        // After this turn's I/O callbacks: the statements they send all join.
+        setImmediate(() => dispatch(batch));
+      }
+      open.push({ config: typeof config === 'string' ? { text: config } : config, values, resolve, reject });
+      waiting++;
+    });
+  };
+  Object.assign(pool, { query: shared });
+  return () => waiting;
 }
