@@ -227,10 +227,11 @@ const depositByKey = preparedStatement((db) =>
 );
 
 /**
- * A deposit's entry and its audit event, in one statement that reads the balance it adds to
- * itself. Sent behind the account lock, it runs once the lock is held, with a snapshot taken then,
- * so the balance is that of the last entry committed. A deposit with the same key (the one
- * depositByKey found just before it) makes it insert nothing, through the unique index on keys.
+ * A deposit after the account lock, in one statement: its entry and audit event, and whether
+ * renewals wait for the money (`due`, null if none). Sent behind the lock, it runs once the lock is
+ * held, with a snapshot taken then, so the balance it reads and adds to is that of the last entry
+ * committed. When the key already has a deposit it inserts nothing and answers no row, through the
+ * unique index on keys: the lock makes a deposit of the same key either committed or not begun.
  */
 const depositAudited = preparedStatement((db) => {
   const masterAccountId = sql.placeholder('masterAccountId');
@@ -255,7 +256,13 @@ const depositAudited = preparedStatement((db) => {
       .onConflictDoNothing({ target: [ledgerEntries.masterAccountId, ledgerEntries.idempotencyKey], where: sql`kind = 'DEPOSIT'` })
       .returning(),
   );
-  return db.with(inserted, auditOfInserted(db, inserted, inserted.id)).select().from(inserted).prepare('mailadmin_deposit_audited');
+  const due = db.$with('due').as(dueRenewalOf(db));
+  return db
+    .with(inserted, auditOfInserted(db, inserted, inserted.id), due)
+    .select()
+    .from(inserted)
+    .leftJoin(due, sql`true`)
+    .prepare('mailadmin_deposit_audited');
 });
 
 export async function addDeposit(
@@ -273,14 +280,11 @@ export async function addDeposit(
   const masterAccountId = viewer.masterAccountId;
   const amount = formatCents(cents);
   const events: MoneyEvents = { entries: [], notices: [] };
-  // The whole transaction is one write: the lock, the reads and the entry run in that order, the
-  // COMMIT behind them. The lock serializes retries of one key: the second finds the first's
-  // entry, and its own insert does nothing.
-  const { previous, deposited, due } = await db.transaction(async (tx) => {
-    const [[account], [previous], due, [deposited]] = await inOrder(
+  // The whole transaction is one write: the lock, then the deposit, the COMMIT behind them. The
+  // lock serializes retries of one key: the second finds the first's entry, and inserts nothing.
+  const [account, [deposit]] = await db.transaction((tx) =>
+    inOrder(
       () => accountLock(tx).execute({ masterAccountId }),
-      () => depositByKey(tx).execute({ masterAccountId, key }),
-      () => hasDueRenewals(tx, now, masterAccountId),
       () =>
         commitWith(tx, () =>
           depositAudited(tx).execute({
@@ -288,6 +292,7 @@ export async function addDeposit(
             amountCents: cents,
             description: `Deposit of ${amount} EUR`,
             key,
+            asOf: now.toISOString(),
             ...auditParameters({
               masterAccountId,
               actorId: viewer.userId,
@@ -297,22 +302,23 @@ export async function addDeposit(
             }),
           }),
         ),
-    );
-    if (!account) throw new Error(`master account ${masterAccountId} does not exist`);
-    return { previous, deposited, due };
-  });
-  // A retry: nothing was written, so refusing a different amount changes nothing.
-  if (previous) {
+    ),
+  );
+  if (account.length === 0) throw new Error(`master account ${masterAccountId} does not exist`);
+  if (!deposit) {
+    // A retry: nothing was written, so refusing a different amount changes nothing.
+    const [previous] = await depositByKey(db).execute({ masterAccountId, key });
+    if (!previous) throw new Error('the deposit inserted no entry and its key has none');
     if (previous.amountCents !== cents) throw new IdempotencyConflictError(key);
     return { entry: previous, events };
   }
-  if (!deposited) throw new Error('the deposit inserted no entry');
-  events.entries.push(deposited);
+  const entry = deposit.deposited;
+  events.entries.push(entry);
   // Overdue renewals are paid at once, oldest first, from the new money, in a transaction of their
   // own (they lock the account again). Were it to fail, the deposit stays, and the renewals stay
   // due for the next deposit or the billing run.
-  if (due) await db.transaction((tx) => renewDue(tx, now, [masterAccountId], events));
-  return { entry: deposited, events };
+  if (deposit.due) await db.transaction((tx) => renewDue(tx, now, [masterAccountId], events));
+  return { entry, events };
 }
 
 export async function setLowBalanceThreshold(db: Db, viewer: Viewer, amount: string): Promise<void> {
@@ -370,8 +376,9 @@ async function lockDueAccounts(tx: Db, at: string, scope: SQL): Promise<{ id: st
 /** The users of `billable`, under the name it uses. */
 const billableUsers = alias(users, 'u');
 
-const dueRenewal = preparedStatement((db) =>
-  db
+/** A renewal due by the `asOf` placeholder in the `masterAccountId` placeholder's account, if any. */
+function dueRenewalOf(db: Db) {
+  return db
     .select({ id: billableUsers.id })
     .from(billableUsers)
     .where(
@@ -381,13 +388,7 @@ const dueRenewal = preparedStatement((db) =>
         eq(billableUsers.masterAccountId, sql.placeholder('masterAccountId')),
       ),
     )
-    .limit(1)
-    .prepare('mailadmin_due_renewal'),
-);
-
-/** Whether a master account has a renewal due by `asOf`; renewDue then locks and charges. */
-async function hasDueRenewals(tx: Db, asOf: Date, masterAccountId: string): Promise<boolean> {
-  return (await dueRenewal(tx).execute({ asOf: asOf.toISOString(), masterAccountId })).length > 0;
+    .limit(1);
 }
 
 /**
