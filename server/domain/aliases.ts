@@ -105,12 +105,13 @@ const aliasClaim = preparedStatement((db) => {
 });
 
 /**
- * Gives a user another address, in one write: the user's lock, the domain's check, the clearing
- * of an ended hold on the address and the claim, with the COMMIT behind them. The lock comes
- * first, so two concurrent additions cannot both see room under the plan's limit. The claim
- * checks in SQL what the errors below report from the answers: it inserts only what they allow,
- * so a refused alias has changed nothing but an ended hold's row, which anyone's next claim
- * would clear as well.
+ * Gives a user another address, in one write: the user's lock, the domain's check and the claim,
+ * with the COMMIT behind them. The lock comes first, so two concurrent additions cannot both see
+ * room under the plan's limit. The claim checks in SQL what the errors below report from the
+ * answers, and inserts only what they allow. Most addresses asked for are free; one the claim
+ * finds taken may be held by a hold that has ended, and is tried once more, in a second
+ * transaction that clears such a hold before its claim. So a refused alias has changed nothing but
+ * an ended hold's row, which anyone's next claim would clear as well.
  */
 export async function addAlias(
   db: Db,
@@ -124,45 +125,51 @@ export async function addAlias(
   const masterAccountId = viewer.masterAccountId;
   const ownDomain = parsed.domain === mailDomain;
   const reserved = RESERVED_LOCAL_PARTS.has(parsed.local);
-  const [[user], verified, [claim]] = await db.transaction((tx) =>
-    inOrder(
-      () => userLock(tx).execute({ userId: input.userId, masterAccountId }),
-      () => (ownDomain ? Promise.resolve(true) : holdsVerifiedDomain(tx, masterAccountId, parsed.domain)),
-      // A reserved address is refused whatever the answers: nothing more is sent.
-      () =>
-        reserved
-          ? Promise.resolve([])
-          : inOrder(
-              () => clearEndedHold(tx, parsed.address, now),
-              () =>
-                commitWith(tx, () =>
-                  aliasClaim(tx).execute({
-                    userId: input.userId,
-                    masterAccountId,
-                    address: parsed.address,
-                    ownDomain,
-                    domain: parsed.domain,
-                    ...auditParameters({
-                      masterAccountId,
-                      actorId: viewer.userId,
-                      action: 'alias.add',
-                      targetType: 'Alias',
-                      details: { address: parsed.address, userId: input.userId },
-                    }),
-                  }),
-                ),
-            ).then(([, claimed]) => claimed),
-    ),
-  );
-  // Reported in this order: an unknown user first, then the address, then the plan's limit.
-  if (!user) throw new NotFoundError('userId', 'user');
-  if (!verified) throw new DomainNotVerifiedError(parsed.domain);
-  if (reserved) throw new AddressReservedError(parsed.address);
-  if (claim?.id && claim.createdAt) return { id: claim.id, address: parsed.address, userId: user.id, masterAccountId, createdAt: claim.createdAt };
-  // After a downgrade a user may hold more than the new limit: those stay, but no new one fits.
-  const limit = planTerms[user.plan].aliasLimit;
-  if ((claim?.held ?? 0) >= limit) throw new AliasLimitReachedError(limit);
-  throw new AddressTakenError(parsed.address);
+  const claimed = (tx: Db) =>
+    aliasClaim(tx).execute({
+      userId: input.userId,
+      masterAccountId,
+      address: parsed.address,
+      ownDomain,
+      domain: parsed.domain,
+      ...auditParameters({
+        masterAccountId,
+        actorId: viewer.userId,
+        action: 'alias.add',
+        targetType: 'Alias',
+        details: { address: parsed.address, userId: input.userId },
+      }),
+    });
+  // A reserved address is refused whatever the answers: nothing more is sent.
+  const claim = (tx: Db, clearingEndedHold: boolean): Promise<Awaited<ReturnType<typeof claimed>>> => {
+    if (reserved) return Promise.resolve([]);
+    if (!clearingEndedHold) return commitWith(tx, () => claimed(tx));
+    return inOrder(
+      () => clearEndedHold(tx, parsed.address, now),
+      () => commitWith(tx, () => claimed(tx)),
+    ).then(([, rows]) => rows);
+  };
+  const attempt = async (clearingEndedHold: boolean) => {
+    const [[user], verified, [row]] = await db.transaction((tx) =>
+      inOrder(
+        () => userLock(tx).execute({ userId: input.userId, masterAccountId }),
+        () => (ownDomain ? Promise.resolve(true) : holdsVerifiedDomain(tx, masterAccountId, parsed.domain)),
+        () => claim(tx, clearingEndedHold),
+      ),
+    );
+    // Reported in this order: an unknown user first, then the address, then the plan's limit.
+    if (!user) throw new NotFoundError('userId', 'user');
+    if (!verified) throw new DomainNotVerifiedError(parsed.domain);
+    if (reserved) throw new AddressReservedError(parsed.address);
+    // After a downgrade a user may hold more than the new limit: those stay, but no new one fits.
+    const limit = planTerms[user.plan].aliasLimit;
+    if (row?.id && row.createdAt) return { id: row.id, address: parsed.address, userId: user.id, masterAccountId, createdAt: row.createdAt };
+    if ((row?.held ?? 0) >= limit) throw new AliasLimitReachedError(limit);
+    return null;
+  };
+  const added = (await attempt(false)) ?? (await attempt(true));
+  if (!added) throw new AddressTakenError(parsed.address);
+  return added;
 }
 
 /** Removes an alias; its address is held for 30 days like a deleted user's. */
