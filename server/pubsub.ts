@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { createPubSub } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -47,25 +48,29 @@ export function createEvents(): Events {
 export const EVENTS_CHANNEL = 'mailadmin_events';
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more (the default block size). */
 export const NOTIFY_PAYLOAD_LIMIT = 7999;
-/** pg_notify calls per statement, so a billing run's thousands of events stay within parameter limits. */
+/** Notifications per statement, so a billing run's thousands of events do not make one huge statement. */
 const NOTIFY_BATCH = 500;
 
 /** Dates travel as ISO strings inside the JSON payload. */
 type Wire<Row> = { [Key in keyof Row]: Row[Key] extends Date ? string : Row[Key] extends Date | null ? string | null : Row[Key] };
 
 /**
- * One notification: the event, its master account, and the row itself, or only its id when the
- * row's JSON would not fit in a NOTIFY payload (the listener then loads it).
+ * One notification: the process that sent it (first, so its own listener can tell at a glance),
+ * the event, its master account, and the row itself, or only its id when the row's JSON would not
+ * fit in a NOTIFY payload (the listener then loads it).
  */
 type Payload =
   | { event: 'ledgerEntryAdded'; masterAccountId: string; row: Wire<LedgerEntryRow> }
   | { event: 'lowBalance'; masterAccountId: string; row: Wire<NoticeRow> }
   | { event: EventName; masterAccountId: string; id: string };
 
-function encode<Name extends EventName>(name: Name, masterAccountId: string, row: EventRows[Name], limit: number): string {
-  const inline = JSON.stringify({ event: name, masterAccountId, row });
+/** The start of every payload `origin` sends. */
+const sentBy = (origin: string) => `{"origin":${JSON.stringify(origin)},`;
+
+function encode<Name extends EventName>(origin: string, name: Name, masterAccountId: string, row: EventRows[Name], limit: number): string {
+  const inline = JSON.stringify({ origin, event: name, masterAccountId, row });
   if (Buffer.byteLength(inline, 'utf8') <= limit) return inline;
-  return JSON.stringify({ event: name, masterAccountId, id: row.id });
+  return JSON.stringify({ origin, event: name, masterAccountId, id: row.id });
 }
 
 const instant = (value: string | null): Date | null => (value === null ? null : new Date(value));
@@ -105,8 +110,9 @@ export interface ConnectEventsOptions {
 }
 
 /**
- * Events shared by every process on one database: `publish` sends a NOTIFY, and each process's
- * LISTEN hears every notification (its own included) and hands it to its local subscribers.
+ * Events shared by every process on one database: `publish` hands the event to this process's
+ * subscribers and sends a NOTIFY, and each process's LISTEN hears the other processes'
+ * notifications and hands them to its subscribers (its own it skips: they have been delivered).
  * So every replica's subscribers hear every replica's events, in the order each replica sent them.
  * On PostgreSQL the listener has a connection of its own and reconnects when it drops; what is
  * published while it is away is lost to that replica's subscribers (clients re-read on reconnect).
@@ -114,6 +120,8 @@ export interface ConnectEventsOptions {
  */
 export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PAYLOAD_LIMIT }: ConnectEventsOptions): Promise<Events> {
   const local = localPubSub();
+  const origin = randomUUID();
+  const own = sentBy(origin);
   let sending: Promise<void> = Promise.resolve();
   let queued: string[] = [];
   let delivering: Promise<void> = Promise.resolve();
@@ -126,13 +134,9 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
       for (let start = 0; start < payloads.length; start += NOTIFY_BATCH) {
         const batch = payloads.slice(start, start + NOTIFY_BATCH);
         try {
-          // One statement is one transaction: its notifications arrive together, in this order.
-          await database.db.execute(
-            sql`select ${sql.join(
-              batch.map((payload) => sql`pg_notify(${EVENTS_CHANNEL}, ${payload})`),
-              sql`, `,
-            )}`,
-          );
+          // One statement is one transaction: its notifications arrive together, in the array's
+          // order. The same text for any batch, so it is prepared once per connection.
+          await database.db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, payload) from unnest(${sql.param(batch)}::text[]) as payload`);
         } catch (error) {
           logger.error({ err: error, events: batch.length }, 'events could not be sent to subscribers');
         }
@@ -166,6 +170,7 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
   const unlisten = await database.listen(
     EVENTS_CHANNEL,
     (text) => {
+      if (text.startsWith(own)) return;
       // One at a time, so a row loaded by id does not overtake the events sent after it.
       delivering = delivering.then(() =>
         deliver(text).catch((error: unknown) => logger.error({ err: error }, 'an event could not be delivered')),
@@ -179,8 +184,9 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
 
   return {
     publish(name, masterAccountId, row) {
+      local.publish(name, masterAccountId, row);
       if (queued.length === 0) queueMicrotask(flush);
-      queued.push(encode(name, masterAccountId, row, payloadLimit));
+      queued.push(encode(origin, name, masterAccountId, row, payloadLimit));
     },
     subscribe: local.subscribe,
     async close() {

@@ -137,8 +137,10 @@ describe('replicas', () => {
       },
     });
     const logger = pino({ level: 'warn' }, sink);
-    // Every row is "too large" with a limit of 10 bytes, so every event travels as an id.
+    // Every row is "too large" with a limit of 10 bytes, so every event travels as an id, to the
+    // other replica (its own subscribers get the row from the sender itself).
     const byId: Events = await connectEvents({ database: app.database, logger, payloadLimit: 10 });
+    const replica: Events = await connectEvents({ database: app.database, logger });
     try {
       const mine = await app.signUp();
       const theirs = await app.signUp();
@@ -148,7 +150,7 @@ describe('replicas', () => {
       const [myEntry] = await app.database.db.select().from(ledgerEntries).where(eq(ledgerEntries.masterAccountId, mineId));
       if (!myEntry || !theirEntry) throw new Error('the harness deposits made no ledger entries');
 
-      const received = byId.subscribe('ledgerEntryAdded', mineId)[Symbol.asyncIterator]();
+      const received = replica.subscribe('ledgerEntryAdded', mineId)[Symbol.asyncIterator]();
       const first = received.next();
       app.statements.length = 0;
       // A forged notification naming my master account but another's row: dropped, and logged.
@@ -158,12 +160,42 @@ describe('replicas', () => {
       byId.publish('ledgerEntryAdded', mineId, myEntry);
       // The row as loaded from the database again: the same values, dates as dates.
       expect(await first).toEqual({ done: false, value: myEntry });
-      // Both rows were loaded by id: the forged one (then refused) and mine.
-      expect(app.statements.filter((statement) => /^select .* from "ledger_entries"/.test(statement))).toHaveLength(2);
+      // Rows loaded by id: the forged one by both processes (each refusing it), mine by the replica only.
+      expect(app.statements.filter((statement) => /^select .* from "ledger_entries"/.test(statement))).toHaveLength(3);
       expect(logged).toContainEqual(expect.objectContaining({ msg: 'an event could not be delivered' }));
       await received.return?.();
     } finally {
       await byId.close();
+      await replica.close();
+    }
+  });
+
+  it("delivers a process's own events to its subscribers once, in order, without reading its own notifications back", async () => {
+    const app = await startApp();
+    const events = await connectEvents({ database: app.database, logger: pino({ level: 'silent' }) });
+    const replica = await connectEvents({ database: app.database, logger: pino({ level: 'silent' }) });
+    try {
+      const tenant = await app.signUp();
+      const accountId = decodeId(tenant.masterAccountId);
+      const [entry] = await app.database.db.select().from(ledgerEntries).where(eq(ledgerEntries.masterAccountId, accountId));
+      if (!entry) throw new Error('the harness deposit made no ledger entry');
+      const here = events.subscribe('ledgerEntryAdded', accountId)[Symbol.asyncIterator]();
+      const there = replica.subscribe('ledgerEntryAdded', accountId)[Symbol.asyncIterator]();
+      const pending = [here.next(), here.next(), there.next(), there.next()];
+      const second = { ...entry, description: 'second' };
+      events.publish('ledgerEntryAdded', accountId, entry);
+      events.publish('ledgerEntryAdded', accountId, second);
+      expect(await Promise.all(pending)).toEqual([entry, second, entry, second].map((value) => ({ done: false, value })));
+      // Had this process read its own notifications back too, its subscribers would get each twice.
+      const third = { ...entry, description: 'third' };
+      const next = [here.next(), there.next()];
+      events.publish('ledgerEntryAdded', accountId, third);
+      expect(await Promise.all(next)).toEqual([third, third].map((value) => ({ done: false, value })));
+      await here.return?.();
+      await there.return?.();
+    } finally {
+      await events.close();
+      await replica.close();
     }
   });
 });
