@@ -35,6 +35,11 @@ export interface Config {
    * notifications (server/domain/token-cache.ts; default on): one statement less per request.
    */
   tokenCache: boolean;
+  /**
+   * After SIGTERM, how long requests in flight (and subscriptions) get to finish before their
+   * connections are closed, in ms. The process exits at the latest 5 s after that (main.ts).
+   */
+  shutdownGraceMs: number;
 }
 
 export const DEFAULT_DB_CONNECT_TIMEOUT_MS = 5_000;
@@ -91,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbStatementTimeoutMs: parseMilliseconds('DB_STATEMENT_TIMEOUT_MS', env.DB_STATEMENT_TIMEOUT_MS, DEFAULT_DB_STATEMENT_TIMEOUT_MS, 0),
     graphqlJit: parseSwitch('GRAPHQL_JIT', env.GRAPHQL_JIT, true),
     tokenCache: parseSwitch('TOKEN_CACHE', env.TOKEN_CACHE, true),
+    shutdownGraceMs: parseMilliseconds('SHUTDOWN_GRACE_MS', env.SHUTDOWN_GRACE_MS, 10_000, 0),
     dnsServers: (env.DNS_SERVERS ?? '')
       .split(',')
       .map((server) => server.trim())

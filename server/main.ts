@@ -103,8 +103,13 @@ server.listen(config.port, config.host, () => {
   logger.info({ host: config.host, port }, `serving GraphQL and GraphiQL at http://localhost:${port}/graphql`);
 });
 
-/** How long requests in flight get to finish after SIGTERM before their connections are closed. */
-const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * How long the rest of a shutdown (the billing run, the event listener, the database) may take
+ * after the grace period. Should a step wait on something that never ends (a statement with no
+ * timeout blocked behind a lock, say), the process exits anyway, with 1, so that whatever runs it
+ * restarts it instead of waiting for ever.
+ */
+const SHUTDOWN_FINISH_MS = 5_000;
 
 let stopping = false;
 /** Stops taking connections, lets requests in flight finish, then closes the database. */
@@ -112,12 +117,16 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down: draining requests in flight');
+  setTimeout(() => {
+    logger.error({ signal, afterMs: config.shutdownGraceMs + SHUTDOWN_FINISH_MS }, 'shutdown did not finish in time: exiting');
+    process.exit(1);
+  }, config.shutdownGraceMs + SHUTDOWN_FINISH_MS).unref();
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
     // Subscriptions stream until the client leaves; after the grace period they are cut, and
     // their clients reconnect to another replica.
-    setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+    setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs).unref();
   });
   clearInterval(billingTimer);
   await billing;

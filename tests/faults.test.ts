@@ -445,6 +445,34 @@ describe('process faults', () => {
     expect(rows[0].n).toBe(1);
   });
 
+  it('on SIGTERM exits 1 once the grace period and the finish window have passed, when a request still waits on the database', async () => {
+    // No statement timeout: the deposit would wait for the lock as long as the holder keeps it.
+    const server = await start({ DB_STATEMENT_TIMEOUT_MS: '0', SHUTDOWN_GRACE_MS: '200' });
+    const tenant = await signUp(server);
+    const holder = await sqlClient();
+    await holder.query('begin');
+    await holder.query('select id from master_accounts where id = $1 for update', [tenant.masterAccountId]);
+    try {
+      const inFlight = attempt(server.url, ADD_DEPOSIT, { input: { amount: '7.00', idempotencyKey: unique('stuck') } }, tenant.token);
+      await waitFor('the deposit to wait for the lock', async () => {
+        const { rows } = await holder.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))`,
+        );
+        return rows[0].n >= 1;
+      });
+      server.child.kill('SIGTERM');
+      // The pool cannot close while the deposit holds a connection, and the holder never lets go
+      // before the server has exited: only the deadline ends the process.
+      const exited = await Promise.race([server.exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 30_000))]);
+      expect(exited).toBe(1);
+      expect(server.lines.some((line) => line.msg === 'shutdown did not finish in time: exiting')).toBe(true);
+      // Its connection was cut at the end of the grace period: no answer.
+      expect(await inFlight).toMatchObject({ kind: 'broken' });
+    } finally {
+      await holder.query('rollback');
+    }
+  });
+
   it('leaves no partial rows when the server is killed in the middle of mutations', async () => {
     const server = await start();
     const [victimTenant, busyTenant] = [await signUp(server), await signUp(server)];
