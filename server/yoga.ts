@@ -54,13 +54,13 @@ query Viewer {
 }
 `;
 
+/** The error each unexpected one was masked from, for its log line (see useErrorLogging). */
+const unmasked = new WeakMap<Error, unknown>();
+
 /**
  * Expected failures keep their message and gain `extensions.code` (and `field` for validation);
  * anything else is masked as "Unexpected error." so internals never reach a client.
  */
-/** The error each unexpected one was masked from, for its log line (see useErrorLogging). */
-const unmasked = new WeakMap<Error, unknown>();
-
 function maskError(error: unknown, message: string, isDev?: boolean): Error {
   if (error instanceof AppError) return new GraphQLError(error.message, { originalError: error });
   if (error instanceof GraphQLError && isExpected(error)) return error;

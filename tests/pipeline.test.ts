@@ -78,6 +78,21 @@ describe('a mutation sends its reads right behind its lock', () => {
 });
 
 /**
+ * Runs `work` with a connection of the test's own, outside the app's pool, for holding locks
+ * behind the app's back; whatever it left open is rolled back, and the connection closed.
+ */
+async function withHolder<T>(work: (holder: pg.Client) => Promise<T>): Promise<T> {
+  const holder = new pg.Client({ connectionString: databaseUrl });
+  await holder.connect();
+  try {
+    return await work(holder);
+  } finally {
+    await holder.query('rollback').catch(() => undefined);
+    await holder.end();
+  }
+}
+
+/**
  * Starts `call` while `holder` holds a lock it needs, and returns once PostgreSQL shows it waiting
  * behind the holder. The answer comes wrapped, so that awaiting this does not wait for it.
  */
@@ -131,9 +146,7 @@ if (databaseUrl) describe('on PostgreSQL', () => {
     const first = await app.gql(ADD_ALIAS, { input: { userId: user.id, address } }, tenant.token);
     expect(first.data.addAlias.__typename).toBe('AddAliasSuccess');
     const audit = `select count(*)::int as n from audit_events where master_account_id = $1 and action = 'alias.add'`;
-    const holder = new pg.Client({ connectionString: databaseUrl });
-    await holder.connect();
-    try {
+    await withHolder(async (holder) => {
       const before = (await holder.query<{ n: number }>(audit, [decodeId(tenant.masterAccountId)])).rows[0]?.n;
       const second = await app.gql(ADD_ALIAS, { input: { userId: other.id, address } }, tenant.token);
       expect(second.data.addAlias.__typename).toBe('AddressTakenError');
@@ -143,9 +156,7 @@ if (databaseUrl) describe('on PostgreSQL', () => {
       expect(rows).toEqual([{ user_id: decodeId(user.id) }]);
       // The connection went back to the pool outside any transaction: the next mutation works.
       expect(await addAlias(tenant, other.id)).toBe('AddAliasSuccess');
-    } finally {
-      await holder.end();
-    }
+    });
   });
 
   it('the count sent behind the user lock runs once the lock is held, and sees what its holder committed', async () => {
@@ -153,9 +164,7 @@ if (databaseUrl) describe('on PostgreSQL', () => {
     const user = await app.createUser(tenant, { plan: 'ENTRY' });
     const userId = decodeId(user.id);
     const limit = planTerms.ENTRY.aliasLimit;
-    const holder = new pg.Client({ connectionString: databaseUrl });
-    await holder.connect();
-    try {
+    await withHolder(async (holder) => {
       await holder.query('begin');
       await holder.query('select id from users where id = $1 for no key update', [userId]);
       // The holder fills the user's aliases up to the limit while the request waits behind it.
@@ -175,19 +184,14 @@ if (databaseUrl) describe('on PostgreSQL', () => {
         [userId],
       );
       expect(rows[0]?.n).toBe(limit);
-    } finally {
-      await holder.query('rollback').catch(() => undefined);
-      await holder.end();
-    }
+    });
   });
 
   it('the deposit sent behind the account lock adds to the balance its holder committed', async () => {
     const tenant = await app.signUp();
     const accountId = decodeId(tenant.masterAccountId);
     const latest = `select balance_after_cents::int as cents from ledger_entries where master_account_id = $1 order by seq desc limit 1`;
-    const holder = new pg.Client({ connectionString: databaseUrl });
-    await holder.connect();
-    try {
+    await withHolder(async (holder) => {
       const before = (await holder.query<{ cents: number }>(latest, [accountId])).rows[0]?.cents ?? 0;
       await holder.query('begin');
       await holder.query('select id from master_accounts where id = $1 for no key update', [accountId]);
@@ -201,10 +205,7 @@ if (databaseUrl) describe('on PostgreSQL', () => {
       // Had the entry's statement read the balance on a snapshot from before the lock, it would have
       // left out the holder's 7.00.
       expect((await holder.query<{ cents: number }>(latest, [accountId])).rows[0]?.cents).toBe(before + 700 + 2500);
-    } finally {
-      await holder.query('rollback').catch(() => undefined);
-      await holder.end();
-    }
+    });
   });
 });
 
@@ -230,9 +231,7 @@ if (databaseUrl) describe('reads outside transactions, on PostgreSQL', () => {
   it('do not wait behind a write that waits for a lock: the write keeps a connection to itself', async () => {
     const tenant = await app.signUp();
     const accountId = decodeId(tenant.masterAccountId);
-    const holder = new pg.Client({ connectionString: databaseUrl });
-    await holder.connect();
-    try {
+    await withHolder(async (holder) => {
       await holder.query('begin');
       await holder.query('select id from master_accounts where id = $1 for update', [accountId]);
       // `then` sends it now: a Drizzle query waits for it.
@@ -246,10 +245,7 @@ if (databaseUrl) describe('reads outside transactions, on PostgreSQL', () => {
       clearTimeout(release);
       await holder.query('commit');
       expect(await write).toBe('written');
-    } finally {
-      await holder.query('rollback').catch(() => undefined);
-      await holder.end();
-    }
+    });
   });
 
   it('the account overview sends its three reads in one write', async () => {

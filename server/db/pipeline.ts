@@ -149,12 +149,12 @@ export function inOrder<T extends readonly unknown[]>(...steps: { [K in keyof T]
 }
 
 /** A SELECT that takes no row lock: the only statements that never wait behind another session's. */
-export function isPlainRead(text: string): boolean {
+function isPlainRead(text: string): boolean {
   return /^\s*select\b/i.test(text) && !/\bfor\s+(update|no\s+key\s+update|share|key\s+share)\b/i.test(text);
 }
 
 /** Statements one write may carry outside transactions: enough to empty a busy pool's backlog, few enough that none waits long behind the others. */
-export const MAX_SHARED_STATEMENTS = 32;
+const MAX_SHARED_STATEMENTS = 32;
 
 interface Waiting {
   config: unknown;

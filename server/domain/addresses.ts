@@ -161,16 +161,6 @@ export async function claimAddress(
   return retried;
 }
 
-/**
- * claimAddress in one statement, for a caller that has already cleared an ended hold on the
- * address (clearEndedHold) in the same transaction: there is no second try to make.
- */
-export async function claimClearedAddress(tx: Db, claim: Claim, audit?: InsertedAudit): Promise<{ id: string; createdAt: Date }> {
-  const [row] = await insertAddress(tx, claim, audit);
-  if (!row) throw new AddressTakenError(claim.address);
-  return row;
-}
-
 /** Starts the hold on every address of a user who is being deleted. */
 export async function releaseUserAddresses(tx: Db, userId: string, now: Date): Promise<void> {
   await tx
