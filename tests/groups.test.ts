@@ -926,5 +926,11 @@ describe('SQL statements per request', () => {
     const firstTwo = await statementsFor(tenant.token, countsOnly.replace('members {', 'members(first: 2) {').replace('__typename }', '__typename } edges { node { address } }'));
     expect(items(firstTwo.result.viewer.masterAccount.groups.edges).map((edge) => edge.node.members.totalCount)).toEqual([4, 4, 4]);
     expect(firstTwo.count).toBe(2);
+
+    // The count a group brought is given only for page arguments a page of members would accept.
+    for (const [args, field] of [['first: 0', 'first'], ['first: 2, last: 2', 'last'], ['after: "not a cursor"', 'after']] as const) {
+      const refused = await app.gql(countsOnly.replace('members {', `members(${args}) {`), {}, tenant.token);
+      expect(refused.errors?.map((error) => error.extensions)).toEqual([0, 1, 2].map(() => expect.objectContaining({ code: 'VALIDATION', field })));
+    }
   });
 });

@@ -21,8 +21,8 @@ export interface SortKey {
 export interface Page<Row> {
   edges: { cursor: string; node: Row }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  /** Counted only when a client asks for it. */
-  totalCount: () => Promise<number>;
+  /** Counted only when a client asks for it; known at once when the page's statement counted. */
+  totalCount: () => number | Promise<number>;
 }
 
 export interface KeysetQuery<Row> {
@@ -43,7 +43,7 @@ export interface KeysetQuery<Row> {
    * (`count(*) over ()`); given only when the client asks for totalCount, and then preferred.
    */
   fetchFirstCounted?: (limit: number) => Promise<{ rows: Row[]; total: number }>;
-  count: () => Promise<number>;
+  count: () => number | Promise<number>;
   /** False when the client asked only for totalCount: the arguments are checked, no row is read. */
   rows?: boolean;
 }
@@ -139,27 +139,38 @@ export function orderOf(keys: SortKey[], ascending: boolean): SQL[] {
   return keys.map((k) => (ascending ? sql`${k.column} asc` : sql`${k.column} desc`));
 }
 
+/** The page asked for, its arguments checked: size, direction and the cursors' conditions. */
+function pageBounds(args: PageArgs, keys: SortKey[], descending: boolean) {
+  if (args.first != null && args.last != null) throw new ValidationError('last', 'use either first or last, not both');
+  const backward = args.last != null;
+  const size = backward ? pageSize('last', args.last as number) : pageSize('first', args.first ?? DEFAULT_PAGE_SIZE);
+  const conditions: SQL[] = [];
+  if (args.after) conditions.push(compare(keys, decodeCursor('after', args.after, keys), descending ? '<' : '>'));
+  if (args.before) conditions.push(compare(keys, decodeCursor('before', args.before, keys), descending ? '>' : '<'));
+  const where = conditions.length > 0 ? sql.join(conditions, sql` and `) : undefined;
+  return { backward, size, where };
+}
+
+const NO_ROWS: Page<never>['pageInfo'] = { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null };
+
+/**
+ * The page of a client that asked only for totalCount: its arguments are checked as keysetPage
+ * checks them, and no row is read. Synchronous, so a count its parent row brought costs a nested
+ * connection no promise.
+ */
+export function countOnlyPage<Row>(args: PageArgs, keys: SortKey[], descending: boolean, count: () => number | Promise<number>): Page<Row> {
+  pageBounds(args, keys, descending);
+  return { edges: [], pageInfo: NO_ROWS, totalCount: count };
+}
+
 /**
  * Relay pagination by keyset: pages stay correct while rows are added, and each page is one
  * indexed range scan whatever its depth.
  */
 export async function keysetPage<Row>(query: KeysetQuery<Row>): Promise<Page<Row>> {
   const { args, keys, descending } = query;
-  if (args.first != null && args.last != null) throw new ValidationError('last', 'use either first or last, not both');
-  const backward = args.last != null;
-  const size = backward ? pageSize('last', args.last as number) : pageSize('first', args.first ?? DEFAULT_PAGE_SIZE);
-
-  const conditions: SQL[] = [];
-  if (args.after) conditions.push(compare(keys, decodeCursor('after', args.after, keys), descending ? '<' : '>'));
-  if (args.before) conditions.push(compare(keys, decodeCursor('before', args.before, keys), descending ? '>' : '<'));
-  const where = conditions.length > 0 ? sql.join(conditions, sql` and `) : undefined;
-  if (query.rows === false) {
-    return {
-      edges: [],
-      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
-      totalCount: query.count,
-    };
-  }
+  if (query.rows === false) return countOnlyPage(args, keys, descending, query.count);
+  const { backward, size, where } = pageBounds(args, keys, descending);
 
   // Walking backwards reads the index the other way and reverses the page afterwards.
   const ascending = descending === backward;
@@ -183,6 +194,6 @@ export async function keysetPage<Row>(query: KeysetQuery<Row>): Promise<Page<Row
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
-    totalCount: total === undefined ? query.count : () => Promise.resolve(total),
+    totalCount: total === undefined ? query.count : () => total,
   };
 }

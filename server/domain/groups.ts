@@ -1,6 +1,6 @@
 import { and, asc, count, eq, getTableColumns, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { sqlState, UNIQUE_VIOLATION, type Db } from '../db/client.js';
-import { keysetPage, totalOf, orderOf, splitTotal, type Page, type PageArgs, type SortKey } from '../db/pagination.js';
+import { countOnlyPage, keysetPage, totalOf, orderOf, splitTotal, type Page, type PageArgs, type SortKey } from '../db/pagination.js';
 import { preparedStatement, literally } from '../db/prepared.js';
 import {
   addresses,
@@ -525,6 +525,14 @@ const MEMBER_KEYS: SortKey[] = [
   { column: addresses.address, cast: 'text' },
   { column: users.id, cast: 'uuid' },
 ];
+
+/** Whether a group row came from a page of groups, which counts each group's members with it. */
+export const hasMemberCount = (group: GroupRow): group is GroupPageRow => typeof (group as Partial<GroupPageRow>).memberCount === 'number';
+
+/** The members of a group a client asks only the totalCount of, from the count its row brought. */
+export function countedMembersPage(args: PageArgs, group: GroupPageRow): MemberPage {
+  return { ...countOnlyPage<UserRow>(args, MEMBER_KEYS, false, () => group.memberCount), edges: [] };
+}
 
 /** The first `limit` members of each group past `after`, in one statement: a window cuts each group's page. */
 async function fetchMemberPages(

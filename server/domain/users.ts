@@ -54,16 +54,26 @@ const userColumnsWithAliases = {
     from "addresses" "held" where "held"."user_id" = "users"."id" and "held"."kind" = 'ALIAS' and "held"."released_at" is null)`.mapWith((held: HeldAlias[]) => held),
 };
 
-/** The aliases a page row brought, as the alias loader keeps them. */
+const heldAliases = new WeakMap<UserRow, AliasRow[]>();
+
+/**
+ * The aliases a page row brought, as the alias loader keeps them; undefined for a row read
+ * without them. Made once per row: the page primes the loader with them and the field reads them.
+ */
 export function aliasesOf(row: UserRow & { aliases?: unknown }): AliasRow[] | undefined {
   if (!Array.isArray(row.aliases)) return undefined;
-  return (row.aliases as HeldAlias[]).map((held) => ({
-    id: held.id,
-    address: held.address,
-    userId: row.id,
-    masterAccountId: row.masterAccountId,
-    createdAt: new Date(held.createdAt),
-  }));
+  let held = heldAliases.get(row);
+  if (!held) {
+    held = (row.aliases as HeldAlias[]).map((alias) => ({
+      id: alias.id,
+      address: alias.address,
+      userId: row.id,
+      masterAccountId: row.masterAccountId,
+      createdAt: new Date(alias.createdAt),
+    }));
+    heldAliases.set(row, held);
+  }
+  return held;
 }
 
 const columnsOf = (withAliases: boolean) => (withAliases ? userColumnsWithAliases : userColumns);

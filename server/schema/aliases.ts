@@ -3,7 +3,7 @@ import { builder } from '../builder.js';
 import { viewerNodes, type Loaders } from '../context.js';
 import { addAlias, removeAlias, type AliasRow } from '../domain/aliases.js';
 import { AddressReservedError, AddressTakenError, AliasLimitReachedError, DomainNotVerifiedError } from '../domain/errors.js';
-import type { UserRow } from '../domain/users.js';
+import { aliasesOf, type UserRow } from '../domain/users.js';
 import { CONSOLE_ERRORS } from './errors.js';
 import { parseGlobalId } from './ids.js';
 import { AliasRef, UserRef } from './refs.js';
@@ -33,7 +33,8 @@ builder.objectField(UserRef, 'aliases', (t) =>
   t.field({
     type: [AliasRef],
     description: "The user's aliases, by address. Their number may exceed aliasLimit after a downgrade; then no new one can be added.",
-    resolve: (user, _args, context) => context.loaders(user.masterAccountId).aliasesOfUser.load(user.id),
+    // A row from a page of users brought its aliases: no promise for them.
+    resolve: (user, _args, context) => aliasesOf(user) ?? context.loaders(user.masterAccountId).aliasesOfUser.load(user.id),
   }),
 );
 
