@@ -7,7 +7,7 @@ import { createDnsLookup } from '../server/domain/dns.js';
 import { listGroups } from '../server/domain/groups.js';
 import { listUsers } from '../server/domain/users.js';
 import { createEvents } from '../server/pubsub.js';
-import { schema } from '../server/schema/index.js';
+import { globalIdOf, schema } from '../server/schema/index.js';
 import { decodeId, MAIL_DOMAIN, startApp, unique } from './harness.js';
 
 /**
@@ -54,6 +54,7 @@ describe('fields of every object in a page', () => {
       const resolved = resolverOf(type.name, 'id')({ id }, {}, undefined, infoOf('id'));
       expect(resolved).toBe(encodeGlobalID(type.name, id));
     }
+    for (const other of ['', 'not a uuid: ~', 'zoë', '名前', '\u0000', '\u007f\u0080\u00ff']) expect(globalIdOf('User', other)).toBe(encodeGlobalID('User', other));
   });
 
   it("give the aliases a page of users brought, and the member counts a page of groups brought, without a promise", async () => {

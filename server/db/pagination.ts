@@ -139,6 +139,38 @@ export function orderOf(keys: SortKey[], ascending: boolean): SQL[] {
   return keys.map((k) => (ascending ? sql`${k.column} asc` : sql`${k.column} desc`));
 }
 
+/**
+ * An item of a page. Its cursor is encoded when a client asks for it: most pages are shown, not
+ * paged through, and a cursor costs a JSON text and a base64 copy of it.
+ */
+class Edge<Row> {
+  constructor(
+    readonly node: Row,
+    private readonly cursorOf: (row: Row) => (string | number | Date)[],
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.cursorOf(this.node));
+  }
+}
+
+/** Where a page sits; its cursors, like its edges', are encoded when asked for. */
+class PageInfo<Row> {
+  constructor(
+    private readonly edges: Edge<Row>[],
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+  ) {}
+
+  get startCursor(): string | null {
+    return this.edges[0]?.cursor ?? null;
+  }
+
+  get endCursor(): string | null {
+    return this.edges.at(-1)?.cursor ?? null;
+  }
+}
+
 /** The page asked for, its arguments checked: size, direction and the cursors' conditions. */
 function pageBounds(args: PageArgs, keys: SortKey[], descending: boolean) {
   if (args.first != null && args.last != null) throw new ValidationError('last', 'use either first or last, not both');
@@ -183,17 +215,12 @@ export async function keysetPage<Row>(query: KeysetQuery<Row>): Promise<Page<Row
   const more = rows.length > size;
   const page = rows.slice(0, size);
   if (backward) page.reverse();
-  const edges = page.map((node) => ({ cursor: encodeCursor(query.cursorOf(node)), node }));
+  const edges = page.map((node) => new Edge(node, query.cursorOf));
   // Known without a count statement when the page statement counted, or when a first page holds the whole list.
   const total = counted ?? (!args.after && !args.before && !more ? page.length : undefined);
   return {
     edges,
-    pageInfo: {
-      hasNextPage: backward ? Boolean(args.before) : more,
-      hasPreviousPage: backward ? more : Boolean(args.after),
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
+    pageInfo: new PageInfo(edges, backward ? Boolean(args.before) : more, backward ? more : Boolean(args.after)),
     totalCount: total === undefined ? query.count : () => total,
   };
 }

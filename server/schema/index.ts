@@ -15,6 +15,14 @@ import './groups.js';
 
 type IdOf = GraphQLFieldResolver<unknown, unknown, unknown, unknown>;
 
+const ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * The plugin's global ID (base64 of the UTF-8 of `Type:id`). For an ASCII id, as every uuid is,
+ * btoa gives the same text at a quarter of the cost of going through a Buffer.
+ */
+export const globalIdOf = (typename: string, id: string): string => (ASCII.test(id) ? btoa(`${typename}:${id}`) : encodeGlobalID(typename, id));
+
 /**
  * plugin-relay resolves every `id` of a node type through an async function, so each object of an
  * answer costs a promise and a trip through the executor's asynchronous path (the account
@@ -33,7 +41,7 @@ export function resolveIdsSynchronously(built: GraphQLSchema): GraphQLSchema {
     const typename = type.name;
     field.resolve = (parent, args, context, info) => {
       const id = idOf(parent, args, context, info);
-      return id instanceof Promise ? pluginResolve(parent, args, context, info) : encodeGlobalID(typename, String(id));
+      return id instanceof Promise ? pluginResolve(parent, args, context, info) : globalIdOf(typename, String(id));
     };
   }
   return built;
