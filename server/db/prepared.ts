@@ -1,6 +1,52 @@
-import type { SQL } from 'drizzle-orm';
+import { Column, is, SQL, Subquery } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { connectionOf } from './pipeline.js';
+
+interface Decoder {
+  mapFromDriverValue(value: unknown): unknown;
+}
+
+/** What Drizzle keeps of a prepared select: its columns in order, and how it maps rows. */
+interface PreparedInternals {
+  fields?: { path: string[]; field: unknown }[];
+  customResultMapper?: (rows: unknown[][]) => unknown;
+}
+
+/** An SQL expression's decoder (`mapWith`), which Drizzle keeps out of its published types. */
+const decoderIn = (expression: unknown): Decoder => (expression as { decoder: Decoder }).decoder;
+
+/** How Drizzle decodes a selected column (as its mapResultRow does, for each value of each row). */
+function decoderOf(field: unknown): Decoder {
+  if (is(field, Column)) return field;
+  if (is(field, SQL)) return decoderIn(field);
+  if (is(field, Subquery)) return decoderIn(field._.sql);
+  return decoderIn((field as SQL.Aliased).sql);
+}
+
+/**
+ * Drizzle maps each row by looking up, for every value, what kind of column it came from and the
+ * path it goes to. A prepared select has fixed columns, so that is worked out once here and each
+ * row is a loop over decoders: the same objects, at a fraction of the CPU (the account overview's
+ * pages map 40 rows). Only flat selects (Drizzle nulls the objects of outer joins only in nested
+ * ones); any other keeps Drizzle's mapper.
+ */
+function mapRowsOnce<Prepared>(prepared: Prepared): Prepared {
+  const internals = prepared as PreparedInternals;
+  const fields = internals.fields;
+  if (!fields || internals.customResultMapper || fields.some(({ path }) => path.length !== 1)) return prepared;
+  const keys = fields.map(({ path }) => path[0] as string);
+  const decoders = fields.map(({ field }) => decoderOf(field));
+  internals.customResultMapper = (rows) =>
+    rows.map((row) => {
+      const mapped: Record<string, unknown> = {};
+      for (let i = 0; i < keys.length; i++) {
+        const raw = row[i];
+        mapped[keys[i] as string] = raw === null ? null : (decoders[i] as Decoder).mapFromDriverValue(raw);
+      }
+      return mapped;
+    });
+  return prepared;
+}
 
 /**
  * A query built once per connection instead of on every call. Building a Drizzle query costs
@@ -15,7 +61,7 @@ export function preparedStatement<Prepared>(build: (db: Db) => Prepared): (db: D
     const connection = connectionOf(db);
     let prepared = byConnection.get(connection);
     if (!prepared) {
-      prepared = build(db);
+      prepared = mapRowsOnce(build(db));
       byConnection.set(connection, prepared);
     }
     return prepared;
@@ -37,7 +83,7 @@ export function preparedStatements<Key extends string, Prepared>(build: (db: Db,
     }
     let prepared = byKey.get(key);
     if (!prepared) {
-      prepared = build(db, key);
+      prepared = mapRowsOnce(build(db, key));
       byKey.set(key, prepared);
     }
     return prepared;
