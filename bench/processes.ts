@@ -1,10 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ServerName } from './workloads.js';
 
 export const benchDir = fileURLToPath(new URL('.', import.meta.url));
 export const rootDir = fileURLToPath(new URL('..', import.meta.url));
 const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url));
+
+/** Node's arguments in `npm start` (`node <flags> server/main.ts`), run here without npm's wrapper process. */
+function startArguments(): string[] {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const [program, ...args] = manifest.scripts.start.split(/\s+/);
+  if (program !== 'node' || args.at(-1) !== 'server/main.ts') throw new Error(`npm start is not \`node ... server/main.ts\`: ${manifest.scripts.start}`);
+  return args;
+}
 
 export const PORTS: Record<ServerName, number> = { ours: 4710, limit: 4711, peer: 4712 };
 
@@ -27,11 +36,10 @@ function command(server: ServerName, options: StartOptions): { args: string[]; c
   delete base.DATABASE_URL;
   const db = options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {};
   if (server === 'ours') {
-    // `npm start` is `tsx server/main.ts`; tsx's loader is the same thing without npm's wrapper process.
     // BENCH_PROFILE_DIR: a CPU profile of ours under load, written there when it stops.
     const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
     return {
-      args: [...profile, '--import', tsx, 'server/main.ts'],
+      args: [...profile, ...startArguments()],
       cwd: rootDir,
       env: { ...base, ...db, HOST: '127.0.0.1', LOG_LEVEL: 'warn', BILLING_INTERVAL_MS: '0', ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}) },
     };

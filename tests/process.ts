@@ -16,8 +16,9 @@ export interface PostBody {
 }
 
 /**
- * Starts the server as `npm start` does (tsx server/main.ts), on a free loopback port, with
- * `env` added to this process's environment, and waits until it listens.
+ * Starts the server as `npm start` does (`node --import tsx server/main.ts`, without its V8 heap
+ * setting), on a free loopback port, with `env` added to this process's environment, and waits
+ * until it listens.
  */
 export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
