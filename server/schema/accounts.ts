@@ -78,7 +78,7 @@ const sessionFields = (name: string, description: string) =>
       token: t.exposeString('token', {
         description: 'The session token, shown only this once: send it as `Authorization: Bearer <token>`. It lasts 30 days.',
       }),
-      viewer: t.field({ type: ViewerType, description: 'Who the token signs in.', resolve: (p) => p.viewer }),
+      viewer: t.expose('viewer', { type: ViewerType, description: 'Who the token signs in.' }),
     }),
   });
 

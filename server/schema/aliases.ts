@@ -25,7 +25,7 @@ builder.node(AliasRef, {
       description: 'The user whose inbox receives mail sent to the alias.',
       resolve: (alias, _args, context) => ownerOf(alias, context.loaders(alias.masterAccountId)),
     }),
-    createdAt: t.field({ type: 'DateTime', description: 'When the alias was added.', resolve: (alias) => alias.createdAt }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the alias was added.' }),
   }),
 });
 
@@ -48,7 +48,7 @@ const AddAliasInput = builder.inputType('AddAliasInput', {
 
 const AliasPayload = builder.objectRef<{ alias: AliasRow }>('AddAliasSuccess').implement({
   description: 'The alias was added.',
-  fields: (t) => ({ alias: t.field({ type: AliasRef, description: 'The new alias.', resolve: (p) => p.alias }) }),
+  fields: (t) => ({ alias: t.expose('alias', { type: AliasRef, description: 'The new alias.' }) }),
 });
 
 builder.mutationField('addAlias', (t) =>

@@ -26,12 +26,11 @@ builder.node(AuditEventRef, {
       description: 'The global ID of the object changed; it may no longer exist.',
       resolve: (event) => (event.targetType && event.targetId ? encodeGlobalID(event.targetType, event.targetId) : null),
     }),
-    createdAt: t.field({ type: 'DateTime', description: 'When it happened.', resolve: (event) => event.createdAt }),
-    details: t.field({
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it happened.' }),
+    details: t.expose('details', {
       type: 'JSON',
       nullable: true,
       description: 'What changed, such as {"from": "ENTRY", "to": "PRO"}; never secrets.',
-      resolve: (event) => event.details,
     }),
   }),
 });

@@ -56,7 +56,7 @@ builder.node(LedgerEntryRef, {
     // Money is for the owner and administrators; to others its entries do not exist.
     context.viewer && isAdmin(context.viewer) ? viewerNodes(context, LedgerEntryRef, (loaders) => loaders.ledgerEntry, ids) : ids.map(() => null),
   fields: (t) => ({
-    kind: t.field({ type: LedgerEntryKindEnum, description: 'What moved the money.', resolve: (e) => e.kind }),
+    kind: t.expose('kind', { type: LedgerEntryKindEnum, description: 'What moved the money.' }),
     amount: t.field({
       type: MoneyType,
       description: 'The signed amount: positive adds to the deposit, negative takes from it.',
@@ -70,21 +70,20 @@ builder.node(LedgerEntryRef, {
       description: 'The user account charged; null for deposits and once that user is deleted.',
       resolve: (e, _args, context) => (e.userId ? context.loaders(e.masterAccountId).user.load(e.userId) : null),
     }),
-    plan: t.field({ type: PlanEnum, nullable: true, description: 'The plan charged for; null for deposits.', resolve: (e) => e.plan }),
-    periodStart: t.field({ type: 'DateTime', nullable: true, description: 'The start of the period paid for.', resolve: (e) => e.periodStart }),
-    periodEnd: t.field({ type: 'DateTime', nullable: true, description: 'The end of the period paid for.', resolve: (e) => e.periodEnd }),
-    createdAt: t.field({ type: 'DateTime', description: 'When the entry was recorded.', resolve: (e) => e.createdAt }),
+    plan: t.expose('plan', { type: PlanEnum, nullable: true, description: 'The plan charged for; null for deposits.' }),
+    periodStart: t.expose('periodStart', { type: 'DateTime', nullable: true, description: 'The start of the period paid for.' }),
+    periodEnd: t.expose('periodEnd', { type: 'DateTime', nullable: true, description: 'The end of the period paid for.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the entry was recorded.' }),
   }),
 });
 
 const Runway = builder.objectRef<{ depletesOn: Date | null; days: number | null }>('Runway').implement({
   description: 'How long the deposit lasts at the current plans, renewal by renewal.',
   fields: (t) => ({
-    depletesOn: t.field({
+    depletesOn: t.expose('depletesOn', {
       type: 'DateTime',
       nullable: true,
       description: 'The first renewal the deposit cannot pay; null when nothing is charged.',
-      resolve: (r) => r.depletesOn,
     }),
     days: t.int({ nullable: true, description: 'Whole days from now until then; null when nothing is charged.', resolve: (r) => r.days }),
   }),
@@ -95,7 +94,7 @@ const LowBalanceNotice = builder.objectRef<NoticeRow>('LowBalanceNotice').implem
   fields: (t) => ({
     balance: t.field({ type: MoneyType, description: 'The balance after that charge.', resolve: (n) => money(n.balanceCents) }),
     threshold: t.field({ type: MoneyType, description: 'The threshold it went below.', resolve: (n) => money(n.thresholdCents) }),
-    createdAt: t.field({ type: 'DateTime', description: 'When it happened.', resolve: (n) => n.createdAt }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it happened.' }),
   }),
 });
 

@@ -33,11 +33,10 @@ const DnsRecord = builder.objectRef<DnsRecordShape>('DnsRecord').implement({
       description: 'Whether the last check found it in DNS; null until verifyDomain has checked it.',
       resolve: (record) => record.found,
     }),
-    checkedAt: t.field({
+    checkedAt: t.expose('checkedAt', {
       type: 'DateTime',
       nullable: true,
       description: 'When it was last checked; null if never.',
-      resolve: (record) => record.checkedAt,
     }),
   }),
 });
@@ -48,13 +47,12 @@ builder.node(DomainRef, {
   loadMany: (ids, context) => viewerNodes(context, DomainRef, (loaders) => loaders.domain, ids),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'The domain, lowercased; internationalized names in ASCII (punycode) form.' }),
-    status: t.field({ type: DomainStatusEnum, description: 'PENDING until verified.', resolve: (domain) => domain.status }),
-    createdAt: t.field({ type: 'DateTime', description: 'When it was added.', resolve: (domain) => domain.createdAt }),
-    verifiedAt: t.field({
+    status: t.expose('status', { type: DomainStatusEnum, description: 'PENDING until verified.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was added.' }),
+    verifiedAt: t.expose('verifiedAt', {
       type: 'DateTime',
       nullable: true,
       description: 'When ownership was first proven; null while PENDING.',
-      resolve: (domain) => domain.verifiedAt,
     }),
     verificationRecord: t.field({
       type: DnsRecord,
@@ -86,7 +84,7 @@ builder.node(DomainRef, {
 const DomainPayload = (name: string, description: string) =>
   builder.objectRef<{ domain: DomainRow }>(name).implement({
     description,
-    fields: (t) => ({ domain: t.field({ type: DomainRef, description: 'The domain as it is now.', resolve: (p) => p.domain }) }),
+    fields: (t) => ({ domain: t.expose('domain', { type: DomainRef, description: 'The domain as it is now.' }) }),
   });
 
 const AddDomainInput = builder.inputType('AddDomainInput', {

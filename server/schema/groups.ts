@@ -74,10 +74,9 @@ const ResourceShareRef = builder.objectRef<ShareRow>('ResourceShare').implement(
       resolve: (share, _args, context) =>
         found(context.loaders(share.masterAccountId).group.load(share.groupId), `group ${share.groupId}`),
     }),
-    permission: t.field({
+    permission: t.expose('permission', {
       type: SharePermissionEnum,
       description: "What the group's members may do with it.",
-      resolve: (share) => share.permission,
     }),
   }),
 });
@@ -85,20 +84,19 @@ const ResourceShareRef = builder.objectRef<ShareRow>('ResourceShare').implement(
 const GroupMembershipRef = builder.objectRef<MembershipRow>('GroupMembership').implement({
   description: "A user's place in a group.",
   fields: (t) => ({
-    group: t.field({ type: GroupRef, description: 'The group.', resolve: (membership) => membership.group }),
-    role: t.field({ type: GroupRoleEnum, description: 'The role in the group.', resolve: (membership) => membership.role }),
-    addedAt: t.field({ type: 'DateTime', description: 'When the user was added.', resolve: (membership) => membership.addedAt }),
+    group: t.expose('group', { type: GroupRef, description: 'The group.' }),
+    role: t.expose('role', { type: GroupRoleEnum, description: 'The role in the group.' }),
+    addedAt: t.expose('addedAt', { type: 'DateTime', description: 'When the user was added.' }),
   }),
 });
 
 const ResourceAccessRef = builder.objectRef<ResourceAccessRow>('ResourceAccess').implement({
   description: 'A resource a user can open, with the strongest permission any of their groups (or ownership) gives.',
   fields: (t) => ({
-    resource: t.field({ type: SharedResourceRef, description: 'The resource.', resolve: (access) => access.resource }),
-    permission: t.field({
+    resource: t.expose('resource', { type: SharedResourceRef, description: 'The resource.' }),
+    permission: t.expose('permission', {
       type: SharePermissionEnum,
       description: 'The effective permission: MANAGE for the owner, else the highest share to a group of the user.',
-      resolve: (access) => access.permission,
     }),
   }),
 });
@@ -106,11 +104,10 @@ const ResourceAccessRef = builder.objectRef<ResourceAccessRow>('ResourceAccess')
 const UserAccessRef = builder.objectRef<UserAccessRow>('UserAccess').implement({
   description: 'A user who can open a resource, with the strongest permission any of their groups (or ownership) gives.',
   fields: (t) => ({
-    user: t.field({ type: UserRef, description: 'The user.', resolve: (access) => access.user }),
-    permission: t.field({
+    user: t.expose('user', { type: UserRef, description: 'The user.' }),
+    permission: t.expose('permission', {
       type: SharePermissionEnum,
       description: 'The effective permission: MANAGE for the owner, else the highest share to a group of the user.',
-      resolve: (access) => access.permission,
     }),
   }),
 });
@@ -122,7 +119,7 @@ builder.node(GroupRef, {
   fields: (t) => ({
     name: t.exposeString('name', { description: 'The name, unique in the master account in any case.' }),
     description: t.exposeString('description', { nullable: true, description: 'What the group is for; null when not given.' }),
-    createdAt: t.field({ type: 'DateTime', description: 'When the group was created.', resolve: (group) => group.createdAt }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the group was created.' }),
     members: t.connection(
       {
         type: UserRef,
@@ -139,8 +136,8 @@ builder.node(GroupRef, {
         name: 'GroupMemberEdge',
         description: 'A member of a group with the role and date of the membership, and its cursor.',
         fields: (edge) => ({
-          role: edge.field({ type: GroupRoleEnum, description: 'The role in the group.', resolve: (member) => member.role }),
-          addedAt: edge.field({ type: 'DateTime', description: 'When the user was added.', resolve: (member) => member.addedAt }),
+          role: edge.expose('role', { type: GroupRoleEnum, description: 'The role in the group.' }),
+          addedAt: edge.expose('addedAt', { type: 'DateTime', description: 'When the user was added.' }),
         }),
       },
     ),
@@ -157,7 +154,7 @@ builder.node(SharedResourceRef, {
   id: { resolve: (resource) => resource.id },
   loadMany: (ids, context) => viewerNodes(context, SharedResourceRef, (loaders) => loaders.resource, ids),
   fields: (t) => ({
-    kind: t.field({ type: ResourceKindEnum, description: 'What it holds.', resolve: (resource) => resource.kind }),
+    kind: t.expose('kind', { type: ResourceKindEnum, description: 'What it holds.' }),
     name: t.exposeString('name', { description: 'The name shown to people, such as "Team calendar".' }),
     owner: t.field({
       type: UserRef,
@@ -165,7 +162,7 @@ builder.node(SharedResourceRef, {
       resolve: (resource, _args, context) =>
         found(context.loaders(resource.masterAccountId).user.load(resource.ownerId), `owner of resource ${resource.id}`),
     }),
-    createdAt: t.field({ type: 'DateTime', description: 'When it was created.', resolve: (resource) => resource.createdAt }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
     shares: t.field({
       type: [ResourceShareRef],
       description: 'The groups it is shared with, by group name.',
@@ -200,7 +197,7 @@ const userIdsOf = (ids: readonly string[]) => ids.map((id, i) => parseGlobalId(`
 const GroupPayload = (name: string, description: string) =>
   builder.objectRef<{ group: GroupRow }>(name).implement({
     description,
-    fields: (t) => ({ group: t.field({ type: GroupRef, description: 'The group as it is now.', resolve: (p) => p.group }) }),
+    fields: (t) => ({ group: t.expose('group', { type: GroupRef, description: 'The group as it is now.' }) }),
   });
 
 const CreateGroupInput = builder.inputType('CreateGroupInput', {
@@ -334,7 +331,7 @@ const CreateResourceInput = builder.inputType('CreateResourceInput', {
 
 const CreateResourceSuccess = builder.objectRef<{ resource: ResourceRow }>('CreateResourceSuccess').implement({
   description: 'The resource was created; only its owner can open it until it is shared.',
-  fields: (t) => ({ resource: t.field({ type: SharedResourceRef, description: 'The new resource.', resolve: (p) => p.resource }) }),
+  fields: (t) => ({ resource: t.expose('resource', { type: SharedResourceRef, description: 'The new resource.' }) }),
 });
 
 builder.mutationField('createResource', (t) =>
@@ -386,7 +383,7 @@ const ShareResourceInput = builder.inputType('ShareResourceInput', {
 
 const ShareResourceSuccess = builder.objectRef<{ share: ShareRow }>('ShareResourceSuccess').implement({
   description: 'The resource is shared with the group with the permission asked for.',
-  fields: (t) => ({ share: t.field({ type: ResourceShareRef, description: 'The share as it is now.', resolve: (p) => p.share }) }),
+  fields: (t) => ({ share: t.expose('share', { type: ResourceShareRef, description: 'The share as it is now.' }) }),
 });
 
 builder.mutationField('shareResource', (t) =>
@@ -416,8 +413,8 @@ const UnshareResourceInput = builder.inputType('UnshareResourceInput', {
 const UnshareResourceSuccess = builder.objectRef<{ resource: ResourceRow; group: GroupRow }>('UnshareResourceSuccess').implement({
   description: 'The resource is no longer shared with the group (also when it was not shared with it before).',
   fields: (t) => ({
-    resource: t.field({ type: SharedResourceRef, description: 'The resource as it is now.', resolve: (p) => p.resource }),
-    group: t.field({ type: GroupRef, description: 'The group as it is now.', resolve: (p) => p.group }),
+    resource: t.expose('resource', { type: SharedResourceRef, description: 'The resource as it is now.' }),
+    group: t.expose('group', { type: GroupRef, description: 'The group as it is now.' }),
   }),
 });
 

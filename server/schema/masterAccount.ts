@@ -51,7 +51,7 @@ builder.node(MasterAccountRef, {
   loadMany: (ids, context) => viewerNodes(context, MasterAccountRef, (loaders) => loaders.masterAccount, ids),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'The name of the organization or family.' }),
-    createdAt: t.field({ type: 'DateTime', description: 'When the master account was created.', resolve: (a) => a.createdAt }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the master account was created.' }),
     owner: t.field({
       type: UserRef,
       description: 'The user who owns and administers the master account.',

@@ -14,7 +14,7 @@ export const PlanEnum = builder.enumType('Plan', {
 export const MoneyType = builder.objectRef<Money>('Money').implement({
   description: 'An amount of money, exact to the cent.',
   fields: (t) => ({
-    amount: t.field({ type: 'Decimal', description: 'The amount as a decimal string, such as "2.50".', resolve: (m) => m.amount }),
+    amount: t.expose('amount', { type: 'Decimal', description: 'The amount as a decimal string, such as "2.50".' }),
     minorUnits: t.exposeInt('minorUnits', { description: 'The amount in cents (minor units), such as 250.' }),
     currency: t.exposeString('currency', { description: 'The ISO 4217 currency code; always EUR.' }),
   }),
@@ -23,7 +23,7 @@ export const MoneyType = builder.objectRef<Money>('Money').implement({
 const PlanPrice = builder.objectRef<PlanTerms>('PlanPrice').implement({
   description: 'What a plan costs and includes.',
   fields: (t) => ({
-    plan: t.field({ type: PlanEnum, description: 'The plan.', resolve: (terms) => terms.plan }),
+    plan: t.expose('plan', { type: PlanEnum, description: 'The plan.' }),
     price: t.field({ type: MoneyType, description: 'The price of 30 days, charged in advance.', resolve: (terms) => money(terms.priceCents) }),
     aliasLimit: t.exposeInt('aliasLimit', { description: 'How many aliases each user on this plan may have.' }),
     storageQuotaBytes: t.float({

@@ -27,31 +27,28 @@ builder.node(ApiTokenRef, {
     }),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'What the token is for, such as "HR onboarding".' }),
-    scopes: t.field({ type: [TokenScopeEnum], description: 'What the token may do.', resolve: (token) => token.scopes }),
+    scopes: t.expose('scopes', { type: [TokenScopeEnum], description: 'What the token may do.' }),
     user: t.field({
       type: UserRef,
       nullable: true,
       description: 'The user the token acts as; its powers are never more than theirs.',
       resolve: (token, _args, context) => context.loaders(token.masterAccountId).user.load(token.userId),
     }),
-    createdAt: t.field({ type: 'DateTime', description: 'When the token was created.', resolve: (token) => token.createdAt }),
-    lastUsedAt: t.field({
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the token was created.' }),
+    lastUsedAt: t.expose('lastUsedAt', {
       type: 'DateTime',
       nullable: true,
       description: 'When the token was last used, to the minute; null if never.',
-      resolve: (token) => token.lastUsedAt,
     }),
-    expiresAt: t.field({
+    expiresAt: t.expose('expiresAt', {
       type: 'DateTime',
       nullable: true,
       description: 'When the token stops working; null if it does not expire.',
-      resolve: (token) => token.expiresAt,
     }),
-    revokedAt: t.field({
+    revokedAt: t.expose('revokedAt', {
       type: 'DateTime',
       nullable: true,
       description: 'When the token was revoked; null while it works.',
-      resolve: (token) => token.revokedAt,
     }),
   }),
 });
@@ -73,7 +70,7 @@ const CreateApiTokenSuccess = builder.objectRef<{ token: string; apiToken: ApiTo
   description: 'The token was created. Store `token` now: it is never shown again.',
   fields: (t) => ({
     token: t.exposeString('token', { description: 'The secret, starting with "mat_"; send it as `Authorization: Bearer <token>`.' }),
-    apiToken: t.field({ type: ApiTokenRef, description: 'The token record.', resolve: (p) => p.apiToken }),
+    apiToken: t.expose('apiToken', { type: ApiTokenRef, description: 'The token record.' }),
   }),
 });
 
@@ -97,7 +94,7 @@ const RevokeApiTokenInput = builder.inputType('RevokeApiTokenInput', {
 
 const RevokeApiTokenSuccess = builder.objectRef<{ apiToken: ApiTokenRow }>('RevokeApiTokenSuccess').implement({
   description: 'The token no longer works.',
-  fields: (t) => ({ apiToken: t.field({ type: ApiTokenRef, description: 'The revoked token.', resolve: (p) => p.apiToken }) }),
+  fields: (t) => ({ apiToken: t.expose('apiToken', { type: ApiTokenRef, description: 'The revoked token.' }) }),
 });
 
 builder.mutationField('revokeApiToken', (t) =>

@@ -51,23 +51,21 @@ builder.node(UserRef, {
     }),
     address: t.exposeString('address', { description: 'The primary address, lowercased, such as "ada@mailadmin.test".' }),
     displayName: t.exposeString('displayName', { description: 'The name shown to people, such as "Ada Lovelace".' }),
-    kind: t.field({ type: AccountKindEnum, description: 'A person or a mailing list.', resolve: (user) => user.kind }),
-    plan: t.field({ type: PlanEnum, description: 'The plan in force now.', resolve: (user) => user.plan }),
-    pendingPlan: t.field({
+    kind: t.expose('kind', { type: AccountKindEnum, description: 'A person or a mailing list.' }),
+    plan: t.expose('plan', { type: PlanEnum, description: 'The plan in force now.' }),
+    pendingPlan: t.expose('pendingPlan', {
       type: PlanEnum,
       nullable: true,
       description: 'A downgrade that takes effect at the next renewal; null when none is pending.',
-      resolve: (user) => user.pendingPlan,
     }),
-    status: t.field({ type: UserStatusEnum, description: 'Whether the account can be used.', resolve: (user) => user.status }),
-    role: t.field({ type: UserRoleEnum, description: 'Powers inside the master account.', resolve: (user) => user.role }),
-    paidThrough: t.field({
+    status: t.expose('status', { type: UserStatusEnum, description: 'Whether the account can be used.' }),
+    role: t.expose('role', { type: UserRoleEnum, description: 'Powers inside the master account.' }),
+    paidThrough: t.expose('paidThrough', {
       type: 'DateTime',
       nullable: true,
       description: 'The end of the period paid for; null for FREE accounts and for the owner.',
-      resolve: (user) => user.paidThrough,
     }),
-    createdAt: t.field({ type: 'DateTime', description: 'When the account was created.', resolve: (user) => user.createdAt }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the account was created.' }),
     aliasLimit: t.int({
       description: 'How many aliases the current plan allows.',
       resolve: (user) => planTerms[user.plan].aliasLimit,
@@ -86,12 +84,11 @@ const ChargedUserPayload = (name: string, description: string) =>
   builder.objectRef<PlanChangeResult>(name).implement({
     description,
     fields: (t) => ({
-      user: t.field({ type: UserRef, description: 'The user as it is now.', resolve: (p) => p.user }),
-      ledgerEntry: t.field({
+      user: t.expose('user', { type: UserRef, description: 'The user as it is now.' }),
+      ledgerEntry: t.expose('ledgerEntry', {
         type: LedgerEntryRef,
         nullable: true,
         description: 'What was charged from the deposit for it; null when nothing was (FREE, a downgrade, the owner).',
-        resolve: (p) => p.ledgerEntry,
       }),
     }),
   });
@@ -99,7 +96,7 @@ const ChargedUserPayload = (name: string, description: string) =>
 const UserPayload = (name: string, description: string) =>
   builder.objectRef<{ user: UserRow }>(name).implement({
     description,
-    fields: (t) => ({ user: t.field({ type: UserRef, description: 'The user as it is now.', resolve: (p) => p.user }) }),
+    fields: (t) => ({ user: t.expose('user', { type: UserRef, description: 'The user as it is now.' }) }),
   });
 
 const CreateUserInput = builder.inputType('CreateUserInput', {
