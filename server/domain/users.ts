@@ -37,12 +37,13 @@ export const userColumns = {
 
 const primaryAddress = and(eq(addresses.userId, users.id), literally(eq(addresses.kind, 'PRIMARY')));
 
-/** An alias as a page of users brings it along (the columns of aliases.ts' AliasRow, as JSON). */
-interface HeldAlias {
-  id: string;
-  address: string;
-  createdAt: string;
-}
+/**
+ * An alias as a page of users brings it along: id, address and creation in epoch milliseconds, a
+ * JSON array rather than an object. The account overview's answer holds about a hundred aliases,
+ * and without key names and with a number for the instant their JSON is half as long to send and
+ * parse, and a Date of a number costs a fifth of one read from text.
+ */
+type HeldAlias = [id: string, address: string, createdAt: number];
 
 /**
  * A user's active aliases (kind ALIAS, not released: aliases.ts' activeAliases) by address, read
@@ -50,7 +51,7 @@ interface HeldAlias {
  */
 const userColumnsWithAliases = {
   ...userColumns,
-  aliases: sql<HeldAlias[]>`(select coalesce(json_agg(json_build_object('id', "held"."id", 'address', "held"."address", 'createdAt', "held"."created_at") order by "held"."address"), '[]'::json)
+  aliases: sql<HeldAlias[]>`(select coalesce(json_agg(json_build_array("held"."id", "held"."address", (extract(epoch from "held"."created_at") * 1000)::bigint) order by "held"."address"), '[]'::json)
     from "addresses" "held" where "held"."user_id" = "users"."id" and "held"."kind" = 'ALIAS' and "held"."released_at" is null)`.mapWith((held: HeldAlias[]) => held),
 };
 
@@ -64,12 +65,12 @@ export function aliasesOf(row: UserRow & { aliases?: unknown }): AliasRow[] | un
   if (!Array.isArray(row.aliases)) return undefined;
   let held = heldAliases.get(row);
   if (!held) {
-    held = (row.aliases as HeldAlias[]).map((alias) => ({
-      id: alias.id,
-      address: alias.address,
+    held = (row.aliases as HeldAlias[]).map(([id, address, createdAt]) => ({
+      id,
+      address,
       userId: row.id,
       masterAccountId: row.masterAccountId,
-      createdAt: new Date(alias.createdAt),
+      createdAt: new Date(createdAt),
     }));
     heldAliases.set(row, held);
   }
