@@ -55,26 +55,16 @@ const userColumnsWithAliases = {
     from "addresses" "held" where "held"."user_id" = "users"."id" and "held"."kind" = 'ALIAS' and "held"."released_at" is null)`.mapWith((held: HeldAlias[]) => held),
 };
 
-const heldAliases = new WeakMap<UserRow, AliasRow[]>();
-
-/**
- * The aliases a page row brought, as the alias loader keeps them; undefined for a row read
- * without them. Made once per row: the page primes the loader with them and the field reads them.
- */
+/** The aliases a page row brought, as the alias loader gives them; undefined for a row read without them. */
 export function aliasesOf(row: UserRow & { aliases?: unknown }): AliasRow[] | undefined {
   if (!Array.isArray(row.aliases)) return undefined;
-  let held = heldAliases.get(row);
-  if (!held) {
-    held = (row.aliases as HeldAlias[]).map(([id, address, createdAt]) => ({
-      id,
-      address,
-      userId: row.id,
-      masterAccountId: row.masterAccountId,
-      createdAt: new Date(createdAt),
-    }));
-    heldAliases.set(row, held);
-  }
-  return held;
+  return (row.aliases as HeldAlias[]).map(([id, address, createdAt]) => ({
+    id,
+    address,
+    userId: row.id,
+    masterAccountId: row.masterAccountId,
+    createdAt: new Date(createdAt),
+  }));
 }
 
 const columnsOf = (withAliases: boolean) => (withAliases ? userColumnsWithAliases : userColumns);

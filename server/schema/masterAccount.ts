@@ -5,7 +5,7 @@ import { listDomains } from '../domain/domains.js';
 import { listGroups, listResources } from '../domain/groups.js';
 import { hasConsoleAccess } from '../domain/plans.js';
 import { listApiTokens } from '../domain/tokens.js';
-import { aliasesOf, listUsers } from '../domain/users.js';
+import { listUsers } from '../domain/users.js';
 import { selectsNodeField, selectsTotalCount } from './selection.js';
 import { assertAdmin, assertConsole } from '../domain/viewer.js';
 import { PlanEnum } from './plans.js';
@@ -70,15 +70,10 @@ builder.node(MasterAccountRef, {
           filter: t.arg({ type: UserFilter, description: 'Conditions the users must meet.' }),
           orderBy: t.arg({ type: UserOrder, description: 'The order (default: by creation, oldest first).' }),
         },
-        resolve: async (account, args, context, info) => {
+        resolve: (account, args, context, info) => {
           assertConsole(context.viewer);
-          const page = await listUsers(context.db, account.id, args, args.filter, args.orderBy, selectsTotalCount(info), selectsNodeField(info, 'aliases'));
-          const aliases = context.loaders(account.id).aliasesOfUser;
-          for (const { node } of page.edges) {
-            const held = aliasesOf(node);
-            if (held) aliases.prime(node.id, held);
-          }
-          return page;
+          // The rows bring their aliases when the page shows them (see User.aliases).
+          return listUsers(context.db, account.id, args, args.filter, args.orderBy, selectsTotalCount(info), selectsNodeField(info, 'aliases'));
         },
       },
       { name: 'UserConnection', description: 'A page of user accounts.' },
