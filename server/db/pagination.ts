@@ -124,14 +124,13 @@ export const totalOf = (counting: SQLWrapper) => sql<number>`(${counting})`.mapW
  */
 export const countOverAll = () => sql<number>`count(*) over ()`.mapWith(Number);
 
-/** The rows of a statement that also selected totalOf() or countOverAll() as `total`, and that total. */
+/**
+ * The rows of a statement that also selected totalOf() or countOverAll() as `total`, and that
+ * total. The rows keep their `total`, unseen behind their type: copying each without it (or
+ * deleting it, which turns an object into a slow dictionary) cost a page of users 3% of its CPU.
+ */
 export function splitTotal<Row extends { total: number }>(counted: Row[]): { rows: Omit<Row, 'total'>[]; total: number } {
-  const rows = counted.map((row) => {
-    const copy: Partial<Row> = { ...row };
-    delete copy.total;
-    return copy as Omit<Row, 'total'>;
-  });
-  return { rows, total: counted[0]?.total ?? 0 };
+  return { rows: counted, total: counted[0]?.total ?? 0 };
 }
 
 /** The ORDER BY of a keyset read in one direction. */
