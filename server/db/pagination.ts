@@ -127,7 +127,8 @@ export const countOverAll = () => sql<number>`count(*) over ()`.mapWith(Number);
 /**
  * The rows of a statement that also selected totalOf() or countOverAll() as `total`, and that
  * total. The rows keep their `total`, unseen behind their type: copying each without it (or
- * deleting it, which turns an object into a slow dictionary) cost a page of users 3% of its CPU.
+ * deleting it, which turns an object into a slow dictionary) cost the account overview about 4% of
+ * its CPU.
  */
 export function splitTotal<Row extends { total: number }>(counted: Row[]): { rows: Omit<Row, 'total'>[]; total: number } {
   return { rows: counted, total: counted[0]?.total ?? 0 };
