@@ -93,6 +93,8 @@ describe('fields of every object in a page', () => {
       expect.objectContaining({ field: 'first' }),
     );
     // Asking for the members themselves reads them.
-    expect(isThenable(resolverOf('Group', 'members')(group, {}, context, infoOf('members { edges { node { id } } }')))).toBe(true);
+    const read = resolverOf('Group', 'members')(group, {}, context, infoOf('members { edges { node { id } } }'));
+    expect(isThenable(read)).toBe(true);
+    await expect(read).resolves.toMatchObject({ edges: [{ node: { id: ownerId } }] });
   });
 });
