@@ -7,7 +7,8 @@ import { createDnsLookup } from '../server/domain/dns.js';
 import { listGroups } from '../server/domain/groups.js';
 import { listUsers } from '../server/domain/users.js';
 import { createEvents } from '../server/pubsub.js';
-import { globalIdOf, schema } from '../server/schema/index.js';
+import { globalIdOf } from '../server/schema/ids.js';
+import { schema } from '../server/schema/index.js';
 import { decodeId, MAIL_DOMAIN, startApp, unique } from './harness.js';
 
 /**

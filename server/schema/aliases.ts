@@ -1,11 +1,10 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
 import { viewerNodes, type Loaders } from '../context.js';
 import { addAlias, removeAlias, type AliasRow } from '../domain/aliases.js';
 import { AddressReservedError, AddressTakenError, AliasLimitReachedError, DomainNotVerifiedError } from '../domain/errors.js';
 import { aliasesOf, type UserRow } from '../domain/users.js';
 import { CONSOLE_ERRORS } from './errors.js';
-import { parseGlobalId } from './ids.js';
+import { globalIdOf, parseGlobalId } from './ids.js';
 import { AliasRef, UserRef } from './refs.js';
 
 async function ownerOf(alias: AliasRow, loaders: Loaders): Promise<UserRow> {
@@ -77,7 +76,7 @@ const RemoveAliasInput = builder.inputType('RemoveAliasInput', {
 const RemoveAliasSuccess = builder.objectRef<{ alias: AliasRow }>('RemoveAliasSuccess').implement({
   description: 'The alias was removed; its address is held for 30 days before anyone can take it.',
   fields: (t) => ({
-    removedAliasId: t.id({ description: 'The global ID the alias had.', resolve: (p) => encodeGlobalID('Alias', p.alias.id) }),
+    removedAliasId: t.id({ description: 'The global ID the alias had.', resolve: (p) => globalIdOf('Alias', p.alias.id) }),
     user: t.field({
       type: UserRef,
       description: 'The user the alias belonged to, as they are now.',

@@ -1,5 +1,5 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
+import { globalIdOf } from './ids.js';
 import { viewerNodes } from '../context.js';
 import { isAdmin } from '../domain/viewer.js';
 import { AuditEventRef, UserRef } from './refs.js';
@@ -24,7 +24,7 @@ builder.node(AuditEventRef, {
     targetId: t.id({
       nullable: true,
       description: 'The global ID of the object changed; it may no longer exist.',
-      resolve: (event) => (event.targetType && event.targetId ? encodeGlobalID(event.targetType, event.targetId) : null),
+      resolve: (event) => (event.targetType && event.targetId ? globalIdOf(event.targetType, event.targetId) : null),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it happened.' }),
     details: t.expose('details', {
