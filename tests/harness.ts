@@ -1,6 +1,7 @@
 import { afterAll } from 'vitest';
 import { loadConfig } from '../server/config.js';
 import { openDatabase, type Database } from '../server/db/client.js';
+import type { OneWriteForm } from '../server/db/pipeline.js';
 import { buildYoga } from '../server/yoga.js';
 
 /**
@@ -68,6 +69,8 @@ export interface TestApp {
   statements: string[];
   /** PostgreSQL: how many writes carried those statements to the database (several may share one). */
   writes: { count: number };
+  /** PostgreSQL: how each one-write transaction (a deposit, an alias) went out, in order; tests clear it. */
+  oneWrites: OneWriteForm[];
   gql(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse>;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /**
@@ -95,6 +98,7 @@ export interface Tenant {
 export async function startApp(options: { dnsServers?: string[]; tokenCache?: boolean } = {}): Promise<TestApp> {
   const statements: string[] = [];
   const writes = { count: 0 };
+  const oneWrites: OneWriteForm[] = [];
   const databaseUrl = process.env.DATABASE_URL;
   const database = await openDatabase({
     databaseUrl,
@@ -102,6 +106,7 @@ export async function startApp(options: { dnsServers?: string[]; tokenCache?: bo
     migrate: !databaseUrl,
     onQuery: (query) => statements.push(query),
     onWrite: () => writes.count++,
+    onOneWrite: (form) => oneWrites.push(form),
   });
   const config = {
     ...loadConfig({ GRAPHQL_JIT: process.env.GRAPHQL_JIT }),
@@ -205,5 +210,5 @@ export async function startApp(options: { dnsServers?: string[]; tokenCache?: bo
     return text(payload.token);
   }
 
-  return { database, statements, writes, gql, fetch, signUp, createUser, logIn };
+  return { database, statements, writes, oneWrites, gql, fetch, signUp, createUser, logIn };
 }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { commitWith } from '../server/db/pipeline.js';
+import { inOneWrite, inOrder } from '../server/db/pipeline.js';
 import { planTerms } from '../server/domain/plans.js';
 import { decodeId, MAIL_DOMAIN, rowsOf, unique, type Tenant } from './harness.js';
 import { startApp } from './harness.js';
@@ -28,13 +28,14 @@ async function addAlias(tenant: Tenant, userId: string): Promise<string> {
 /** PGlite runs BEGIN and COMMIT itself, out of the statement log; they are left out on both drivers. */
 const body = (statements: string[]) => statements.filter((statement) => !/^\s*(begin|commit)\s*$/i.test(statement));
 
-/** The statements and writes of a call, after one call like it (the token's last-used write stays out). */
-async function measure(call: () => Promise<string>, success: string): Promise<{ statements: string[]; writes: number }> {
+/** The statements, writes and one-write transactions of a call, after one call like it (the token's last-used write stays out). */
+async function measure(call: () => Promise<string>, success: string): Promise<{ statements: string[]; writes: number; oneWrites: string[] }> {
   expect(await call()).toBe(success);
   app.statements.length = 0;
   app.writes.count = 0;
+  app.oneWrites.length = 0;
   expect(await call()).toBe(success);
-  return { statements: [...app.statements], writes: app.writes.count };
+  return { statements: [...app.statements], writes: app.writes.count, oneWrites: [...app.oneWrites] };
 }
 
 describe('a mutation sends its reads right behind its lock', () => {
@@ -109,33 +110,65 @@ async function blockedBehind(holder: pg.Client, what: string, call: () => Promis
 
 // PGlite is one in-process connection: no socket to write to and no second session to hold a lock.
 if (databaseUrl) describe('on PostgreSQL', () => {
-  it('a deposit and an alias each take 1 write: begin, the lock, what it reads and changes, then commit', async () => {
+  it('a deposit and an alias each take 1 write with 1 Sync: the lock and what it reads and changes, no BEGIN or COMMIT', async () => {
     const tenant = await app.signUp();
     const user = await app.createUser(tenant, { plan: 'PRO' });
     const deposit = await measure(() => addDeposit(tenant), 'AddDepositSuccess');
-    expect(deposit.statements).toHaveLength(4);
-    expect(deposit.statements.at(-1)).toBe('commit');
+    expect(deposit.statements).toHaveLength(2);
     expect(deposit.writes).toBe(1);
+    expect(deposit.oneWrites).toEqual(['one sync']);
     const alias = await measure(() => addAlias(tenant, user.id), 'AddAliasSuccess');
-    expect(alias.statements).toHaveLength(4);
-    expect(alias.statements.at(-1)).toBe('commit');
+    expect(alias.statements).toHaveLength(2);
     expect(alias.writes).toBe(1);
+    expect(alias.oneWrites).toEqual(['one sync']);
   });
 
-  it('refuses a statement sent on a transaction after its commitWith, which would run outside it', async () => {
-    const failure = await app.database.db
-      .transaction(async (tx) => {
-        await commitWith(tx, () => tx.execute(sql`select 1`));
-        await tx.execute(sql`select 2`);
-      })
-      .then(
-        () => null,
-        (error: unknown) => error,
+  it('a one-write transaction is all or nothing: a statement that fails undoes the ones before it', async () => {
+    const { db } = app.database;
+    await db.execute(sql`create table if not exists one_write_probe (id text primary key)`);
+    const id = unique('probe');
+    // The insert runs, then the division fails; PostgreSQL rolls both back at the Sync.
+    const attempt = (divisor: number, key: string) =>
+      inOneWrite(db, (tx) =>
+        inOrder(
+          () => tx.execute(sql`insert into one_write_probe (id) values (${key})`),
+          () => tx.execute(sql`select 1 / ${divisor}::int as n`),
+        ),
       );
-    expect(failure).toBeInstanceOf(Error);
-    expect(String((failure as Error).cause ?? failure)).toMatch(/after its commitWith/);
+    await attempt(1, `${id}-prepares`);
+    app.oneWrites.length = 0;
+    const failure = await attempt(0, `${id}-undone`).then(
+      () => null,
+      (error: unknown) => error as Error,
+    );
+    // The statement that failed is the one reported.
+    expect(failure?.message).toMatch(/select 1 \/ \$1::int/);
+    expect(String(failure?.cause)).toMatch(/division by zero/);
+    await attempt(1, `${id}-kept`);
+    expect(app.oneWrites).toEqual(['one sync', 'one sync']);
+    const kept = rowsOf<{ id: string }>(await db.execute(sql`select id from one_write_probe where id like ${`${id}%`} order by id`));
+    expect(kept.map((row) => row.id)).toEqual([`${id}-kept`, `${id}-prepares`]);
+  });
+
+  it('a one-write transaction goes as BEGIN, its statements and COMMIT where they are not prepared yet, and refuses a statement after its write', async () => {
+    const { db } = app.database;
+    app.oneWrites.length = 0;
+    // A text no other test sends: not prepared on any connection.
+    const fresh = unique('fresh');
+    const [first] = await inOneWrite(db, (tx) => inOrder(() => tx.execute(sql`select ${fresh}::text as tag`)));
+    expect(rowsOf<{ tag: string }>(first)).toEqual([{ tag: fresh }]);
+    expect(app.oneWrites).toEqual(['begin and commit']);
+    const failure = await inOneWrite(db, async (tx) => {
+      await tx.execute(sql`select ${1}::int as n`);
+      await tx.execute(sql`select ${2}::int as n`);
+    }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(String((failure as Error | null)?.cause ?? failure)).toMatch(/after its write/);
     // The connection is clean for the next transaction.
-    expect(await app.database.db.transaction(async (tx) => commitWith(tx, () => tx.execute(sql`select 3 as n`)))).toBeDefined();
+    const [again] = await inOneWrite(db, (tx) => inOrder(() => tx.execute(sql`select ${3}::int as n`)));
+    expect(rowsOf<{ n: number }>(again)).toEqual([{ n: 3 }]);
   });
 
   it('a taken address, refused after the COMMIT went out, leaves nothing behind', async () => {
@@ -164,6 +197,9 @@ if (databaseUrl) describe('on PostgreSQL', () => {
     const user = await app.createUser(tenant, { plan: 'ENTRY' });
     const userId = decodeId(user.id);
     const limit = planTerms.ENTRY.aliasLimit;
+    // Prepares the alias's statements on the connection, so the request below goes with one Sync.
+    expect(await addAlias(tenant, (await app.createUser(tenant, { plan: 'PRO' })).id)).toBe('AddAliasSuccess');
+    app.oneWrites.length = 0;
     await withHolder(async (holder) => {
       await holder.query('begin');
       await holder.query('select id from users where id = $1 for no key update', [userId]);
@@ -179,6 +215,7 @@ if (databaseUrl) describe('on PostgreSQL', () => {
       await holder.query('commit');
       // Had the count run on a snapshot from before the lock, it would have seen room for one more.
       expect(await inFlight).toBe('AliasLimitReachedError');
+      expect(app.oneWrites).toEqual(['one sync']);
       const { rows } = await holder.query<{ n: number }>(
         `select count(*)::int as n from addresses where user_id = $1 and kind = 'ALIAS' and released_at is null`,
         [userId],
@@ -191,6 +228,9 @@ if (databaseUrl) describe('on PostgreSQL', () => {
     const tenant = await app.signUp();
     const accountId = decodeId(tenant.masterAccountId);
     const latest = `select balance_after_cents::int as cents from ledger_entries where master_account_id = $1 order by seq desc limit 1`;
+    // Prepares the deposit's statements on the connection, so the request below goes with one Sync.
+    expect(await addDeposit(tenant)).toBe('AddDepositSuccess');
+    app.oneWrites.length = 0;
     await withHolder(async (holder) => {
       const before = (await holder.query<{ cents: number }>(latest, [accountId])).rows[0]?.cents ?? 0;
       await holder.query('begin');
@@ -202,6 +242,7 @@ if (databaseUrl) describe('on PostgreSQL', () => {
       const { inFlight } = await blockedBehind(holder, 'the deposit', () => addDeposit(tenant));
       await holder.query('commit');
       expect(await inFlight).toBe('AddDepositSuccess');
+      expect(app.oneWrites).toEqual(['one sync']);
       // Had the entry's statement read the balance on a snapshot from before the lock, it would have
       // left out the holder's 7.00.
       expect((await holder.query<{ cents: number }>(latest, [accountId])).rows[0]?.cents).toBe(before + 700 + 2500);

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { DEFAULT_DB_CONNECT_TIMEOUT_MS } from '../config.js';
 import { autoPrepare, StatementNames } from './autoprepare.js';
 import { listenPostgres, type ListenObserver } from './listen.js';
-import { batchWrites, PipelinedSession, shareConnections } from './pipeline.js';
+import { batchWrites, PipelinedSession, servesOneWrite, shareConnections, type OneWriteForm } from './pipeline.js';
 
 /** The database as every query sees it: the same type whichever driver is underneath. */
 export type Db = PgDatabase<PgQueryResultHKT>;
@@ -49,6 +49,8 @@ export interface OpenDatabaseOptions {
   onQuery?: (query: string) => void;
   /** PostgreSQL: called with every write of a transaction's statements or of reads sent together, which may carry several (tests count round trips). */
   onWrite?: () => void;
+  /** PostgreSQL: called with how each one-write transaction went out (pipeline.ts; tests check which). */
+  onOneWrite?: (form: OneWriteForm) => void;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
   poolSize?: number;
@@ -93,13 +95,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     const names = new StatementNames();
     pool.on('connect', (client) => {
       client.on('error', () => undefined);
-      autoPrepare(client, names);
+      // Named first, so a one-write transaction (pipeline.ts) knows which statements are prepared.
       batchWrites(client, options.onWrite);
+      autoPrepare(client, names);
     });
     // Statements outside transactions go several to a connection, in one write (pipeline.ts).
     const sharing = shareConnections(pool, options.onWrite);
     const dialect = new PgDialect();
-    const db = new NodePgDatabase(dialect, new PipelinedSession(pool, dialect, { logger }), undefined);
+    const session = new PipelinedSession(pool, dialect, { logger }, options.onOneWrite);
+    const db = new NodePgDatabase(dialect, session, undefined);
+    servesOneWrite(db, session);
     if (shouldMigrate) await migrateLocked(options.databaseUrl, connectTimeoutMs);
     const databaseUrl = options.databaseUrl;
     // Listening sessions still open when the database closes end with it, so a caller that forgot

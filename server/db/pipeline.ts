@@ -1,7 +1,9 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { NodePgSession, NodePgTransaction, type NodePgSessionOptions } from 'drizzle-orm/node-postgres';
 import type { PgDialect, PgTransactionConfig } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import pgUtils from 'pg/lib/utils.js';
+import type { Db } from './client.js';
 
 /*
  * Round trips to PostgreSQL, not statements, are what a transaction's time goes to here: on this
@@ -10,13 +12,14 @@ import pg from 'pg';
  * sent without waiting for the answer to the one before), and what a client is asked in one tick
  * leaves in one write. PostgreSQL still runs the statements one after another, in the order they
  * were sent, each with its own Sync and, in READ COMMITTED, its own snapshot: a read sent right
- * behind a row lock runs once the lock is held and sees what its last holder committed.
+ * behind a row lock runs once the lock is held and sees what its last holder committed. A
+ * transaction that needs no answer before its last statement (a lock, then the change) goes
+ * further: its statements share one Sync (inOneWrite), so PostgreSQL answers it once, with no
+ * BEGIN or COMMIT to run, as it would answer a single statement.
  */
 
 /** Clients a PipelinedSession transaction holds: the only ones that are sent several statements at once. */
 const inTransaction = new WeakSet<pg.PoolClient>();
-/** Clients whose transaction's COMMIT has been sent by commitWith: nothing more may follow it. */
-const finished = new WeakSet<pg.PoolClient>();
 
 /**
  * Makes the statements a transaction gives `client` in one tick leave in one write: the socket is
@@ -35,9 +38,9 @@ export function batchWrites(client: pg.PoolClient, onWrite?: () => void): void {
     onWrite?.();
   };
   const batched = (config: unknown, values?: unknown, callback?: unknown) => {
+    const gathered = gathering.get(client);
+    if (gathered) return gather(client, gathered, query, config, values, callback, onWrite);
     if (!inTransaction.has(client)) return query(config, values, callback);
-    // It would run outside any transaction, on a connection the transaction still holds.
-    if (finished.has(client)) throw new Error('a statement was sent on a transaction after its commitWith');
     if (!corked) {
       corked = true;
       stream.cork();
@@ -48,6 +51,225 @@ export function batchWrites(client: pg.PoolClient, onWrite?: () => void): void {
     return query(config, values, callback);
   };
   Object.assign(client, { query: batched });
+}
+
+/** A statement of a one-write transaction, waiting for the end of its tick. */
+interface Gathered {
+  config: pg.QueryConfig & { rowMode?: string };
+  values: unknown[];
+  resolve: (result: BatchResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** What a one-write transaction's statements are, by the client it holds: those gathered so far, until they are sent. */
+interface Gathering {
+  statements: Gathered[];
+  /** Set when the transaction ended before its statements left: they never will. */
+  abandoned?: boolean;
+  /** Told how the statements went out. */
+  onSent: ((form: OneWriteForm) => void) | undefined;
+  /** Set once they have been sent: settles when PostgreSQL has answered them all. */
+  sent?: Promise<void>;
+}
+
+/** How a one-write transaction's statements went out: with a single Sync, or (not all prepared yet) between BEGIN and COMMIT. */
+export type OneWriteForm = 'one sync' | 'begin and commit';
+
+/** Clients that a one-write transaction holds (PipelinedSession.inOneWrite). */
+const gathering = new WeakMap<pg.PoolClient, Gathering>();
+
+/** The part of pg's result that Drizzle reads. */
+interface BatchResult {
+  command: string;
+  rowCount: number | null;
+  rows: unknown[];
+  fields: pg.FieldDef[];
+}
+
+/** pg's connection, with the statement names it has prepared, which @types/pg leaves out. */
+type PreparingConnection = pg.Connection & { parsedStatements: Record<string, string | undefined> };
+
+/**
+ * Statements sent with one Sync after the last, where pg sends a Sync after each: PostgreSQL runs
+ * them one after another in one implicit transaction, which the Sync commits, or rolls back as a
+ * whole when one fails (it then skips the rest). So a transaction of a lock and a statement is one
+ * message sequence, with no BEGIN or COMMIT and one answer at the end, as a single statement would
+ * be. Each statement still takes its snapshot when PostgreSQL reaches it: behind a lock, once the
+ * lock is held. Only statements prepared on the connection already come this way (see
+ * PipelinedSession.inOneWrite), so a failed Parse never leaves pg's list of prepared statements wrong.
+ * It is a pg Query so that pg's pipeline mode accepts it; pg hands it the answers as to a Query.
+ */
+class StatementBatch extends pg.Query {
+  private current = 0;
+  private readonly results: BatchResult[];
+  private readonly parsers: ((text: string) => unknown)[][] = [];
+  private failure: unknown = null;
+
+  constructor(private readonly statements: Gathered[]) {
+    // A text of its own, which pg never sends: submit below sends the statements'.
+    super({ text: '' });
+    this.results = statements.map(() => ({ command: '', rowCount: null, rows: [], fields: [] }));
+    // pg declares submit as a property; it calls it with the connection once the batch's turn comes.
+    this.submit = (connection: pg.Connection) => {
+      const stream = connection.stream;
+      stream.cork();
+      try {
+        for (const { config, values } of statements) {
+          connection.bind({ statement: config.name, values: values.map((value) => pgUtils.prepareValue(value) ?? null) }, true);
+          connection.describe({ type: 'P', name: '' }, true);
+          connection.execute({ portal: '' }, true);
+        }
+        connection.sync();
+      } finally {
+        stream.uncork();
+      }
+    };
+  }
+
+  handleRowDescription(message: { fields: pg.FieldDef[] }): void {
+    const { config } = this.statements[this.current] as Gathered;
+    const types = config.types ?? pg.types;
+    (this.results[this.current] as BatchResult).fields = message.fields;
+    this.parsers[this.current] = message.fields.map((field) => types.getTypeParser(field.dataTypeID, 'text') as (text: string) => unknown);
+  }
+
+  handleDataRow(message: { fields: (string | null)[] }): void {
+    if (this.failure) return;
+    const parsers = this.parsers[this.current] ?? [];
+    const result = this.results[this.current] as BatchResult;
+    try {
+      const values = message.fields.map((text, i) => (text === null ? null : (parsers[i] as (text: string) => unknown)(text)));
+      if ((this.statements[this.current] as Gathered).config.rowMode === 'array') {
+        result.rows.push(values);
+      } else {
+        result.rows.push(Object.fromEntries(result.fields.map((field, i) => [field.name, values[i]])));
+      }
+    } catch (error) {
+      this.failure = error;
+    }
+  }
+
+  handleCommandComplete(message: { text: string }): void {
+    const result = this.results[this.current] as BatchResult;
+    const [command = '', ...rest] = message.text.split(' ');
+    result.command = command;
+    const count = Number(rest.at(-1));
+    result.rowCount = Number.isInteger(count) ? count : null;
+    this.current++;
+  }
+
+  handleEmptyQuery(): void {
+    this.current++;
+  }
+
+  handleReadyForQuery(): void {
+    if (this.failure) return this.handleError(this.failure);
+    this.statements.forEach((statement, i) => statement.resolve(this.results[i] as BatchResult));
+  }
+
+  /**
+   * PostgreSQL rolled the whole transaction back, or the connection failed: no statement took
+   * effect. The statement it failed at is told first, so that inOrder reports its error.
+   */
+  handleError(error: unknown): void {
+    failAll(this.statements, Math.min(this.current, this.statements.length - 1), error);
+  }
+}
+
+/** Rejects statement `failed` with `error`, then the others of its transaction, which took no effect either. */
+function failAll(statements: Gathered[], failed: number, error: unknown): void {
+  statements[failed]?.reject(error);
+  const undone = new Error('not applied: a statement of the same one-write transaction failed', { cause: error });
+  statements.forEach((statement, i) => i !== failed && statement.reject(undone));
+}
+
+/**
+ * Takes a statement of a one-write transaction: the statements given in one tick leave together
+ * at its end, through `query`, with one Sync when every one of them is prepared on the
+ * connection, else as BEGIN, the statements and COMMIT (the first time on a connection).
+ */
+function gather(
+  client: pg.PoolClient,
+  gathered: Gathering,
+  query: (config: unknown, values?: unknown) => unknown,
+  config: unknown,
+  values: unknown,
+  callback: unknown,
+  onWrite: (() => void) | undefined,
+): Promise<BatchResult> {
+  if (gathered.sent) throw new Error('a statement was sent on a one-write transaction after its write: it would run outside it');
+  if (callback !== undefined || typeof values === 'function') throw new Error('a one-write transaction takes no callbacks');
+  const normalized: pg.QueryConfig = typeof config === 'string' ? { text: config } : (config as pg.QueryConfig);
+  return new Promise<BatchResult>((resolve, reject) => {
+    gathered.statements.push({ config: normalized, values: Array.isArray(values) ? values : (normalized.values ?? []), resolve, reject });
+    if (gathered.statements.length > 1) return;
+    // After the promise jobs now queued, as in batchWrites: the statements of inOrder all join.
+    process.nextTick(() => sendGathered(client, gathered, query, onWrite));
+  });
+}
+
+/** Sends a one-write transaction's statements (see gather). */
+function sendGathered(client: pg.PoolClient, gathered: Gathering, query: (config: unknown, values?: unknown) => unknown, onWrite: (() => void) | undefined): void {
+  if (gathered.abandoned) return;
+  const { statements } = gathered;
+  const answered = statements.map(
+    (statement) =>
+      new Promise<void>((settle) => {
+        const { resolve, reject } = statement;
+        statement.resolve = (result) => (resolve(result), settle());
+        statement.reject = (error) => (reject(error), settle());
+      }),
+  );
+  gathered.sent = Promise.all(answered).then(() => undefined);
+  const prepared = (client.connection as PreparingConnection).parsedStatements;
+  const stream = client.connection.stream;
+  stream.cork();
+  try {
+    if (statements.every(({ config: { name } }) => name !== undefined && prepared[name] !== undefined)) {
+      void query(new StatementBatch(statements));
+      gathered.onSent?.('one sync');
+    } else {
+      gathered.onSent?.('begin and commit');
+      sendAsTransaction(statements, query);
+    }
+  } catch (error) {
+    failAll(statements, 0, error);
+  } finally {
+    stream.uncork();
+  }
+  onWrite?.();
+}
+
+/**
+ * The statements as BEGIN, them and COMMIT: PostgreSQL runs them as an explicit transaction, and
+ * a failed one makes it answer the COMMIT with a rollback. Their Parse messages are pg's own, so
+ * pg learns what it has prepared. As with one Sync, the answers count only once the COMMIT has:
+ * all of them, or none.
+ */
+function sendAsTransaction(statements: Gathered[], query: (config: unknown, values?: unknown) => unknown): void {
+  const sent = [query('begin'), ...statements.map((statement) => query(statement.config, statement.values)), query('commit')];
+  const outcomes = sent.map((answer) =>
+    (answer as Promise<BatchResult>).then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error }),
+    ),
+  );
+  void Promise.all(outcomes).then((answers) => {
+    const failed = answers.findIndex((answer) => 'error' in answer);
+    const failure = answers[failed];
+    const commit = answers.at(-1);
+    if (failure && 'error' in failure) {
+      // The BEGIN (0) or COMMIT (last) failing is told to the first or last statement.
+      failAll(statements, Math.min(Math.max(failed - 1, 0), statements.length - 1), failure.error);
+    } else if (!commit || !('result' in commit) || commit.result.command !== 'COMMIT') {
+      failAll(statements, statements.length - 1, new Error('the transaction did not commit'));
+    } else {
+      statements.forEach((statement, i) => {
+        const answer = answers[i + 1];
+        if (answer && 'result' in answer) statement.resolve(answer.result);
+      });
+    }
+  });
 }
 
 /** The pool client each open transaction runs on. */
@@ -73,6 +295,7 @@ export class PipelinedSession extends NodePgSession<Record<string, never>, Recor
     private readonly pool: pg.Pool,
     private readonly pgDialect: PgDialect,
     private readonly sessionOptions: NodePgSessionOptions,
+    private readonly onOneWrite?: (form: OneWriteForm) => void,
   ) {
     super(pool, pgDialect, undefined, sessionOptions);
   }
@@ -98,39 +321,65 @@ export class PipelinedSession extends NodePgSession<Record<string, never>, Recor
         const result = await transaction(tx);
         const failed = await begun;
         if (failed) throw failed;
-        if (!finished.has(client)) await tx.execute(sql`commit`);
+        await tx.execute(sql`commit`);
         return result;
       } catch (error) {
         await begun;
-        // After commitWith the COMMIT has ended the transaction, by committing or, if a statement
-        // failed, by rolling back: there is nothing left to roll back.
-        if (!finished.has(client)) await tx.execute(sql`rollback`);
+        await tx.execute(sql`rollback`);
         throw error;
       }
     } finally {
       inTransaction.delete(client);
-      finished.delete(client);
+      client.release();
+    }
+  }
+
+  /**
+   * A transaction that is one write and one answer: `work` sends all its statements before it
+   * first waits (as through inOrder), and they go with a single Sync (StatementBatch), so
+   * PostgreSQL runs them as one transaction without a BEGIN or COMMIT of its own, and answers once.
+   * What work then does with the answers comes after the commit: it may still throw, but not undo.
+   * A statement sent after the write throws: it would run outside the transaction. On a connection where a statement
+   * is not prepared yet, the statements go as BEGIN, them and COMMIT instead, in one write as well.
+   */
+  async inOneWrite<T>(work: (tx: Db) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const gathered: Gathering = { statements: [], onSent: this.onOneWrite };
+    gathering.set(client, gathered);
+    try {
+      const session = new NodePgSession<Record<string, never>, Record<string, never>>(client, this.pgDialect, undefined, this.sessionOptions);
+      const tx = new NodePgTransaction<Record<string, never>, Record<string, never>>(this.pgDialect, session, undefined);
+      // So that its statements are the client's, built once (see preparedStatement).
+      transactionClients.set(tx, client);
+      return await work(tx);
+    } finally {
+      // Statements work gave before it threw, still waiting for the end of their tick, never leave.
+      if (!gathered.sent) {
+        gathered.abandoned = true;
+        for (const statement of gathered.statements) statement.reject(new Error('the one-write transaction ended before its write'));
+      }
+      await gathered.sent;
+      gathering.delete(client);
       client.release();
     }
   }
 }
 
+/** Sessions that run one-write transactions, by the database handle they serve. */
+const oneWriteSessions = new WeakMap<object, PipelinedSession>();
+
+/** Makes `db`'s one-write transactions (inOneWrite) run on `session`. */
+export function servesOneWrite(db: object, session: PipelinedSession): void {
+  oneWriteSessions.set(db, session);
+}
+
 /**
- * Runs a transaction's last statement with the COMMIT right behind it, in the same write: one
- * round trip less. Nothing may be sent on `tx` after it: such a statement throws. If the statement fails, PostgreSQL has
- * aborted the transaction and answers the COMMIT with a rollback, so nothing is kept; a failing
- * COMMIT fails the call. The caller may still throw on what the statement answered (a taken
- * address, say) only if everything the transaction did before is harmless to keep. On PGlite the
- * transaction commits when its callback returns, as ever.
+ * Runs `work` as a one-write transaction (PipelinedSession.inOneWrite) on a pool of PostgreSQL;
+ * elsewhere (PGlite, or a handle that is itself a transaction) as an ordinary transaction.
  */
-export async function commitWith<T>(tx: object & { execute: (query: SQL) => PromiseLike<unknown> }, last: () => PromiseLike<T>): Promise<T> {
-  const client = transactionClients.get(tx);
-  if (!client) return last();
-  const sent = inOrder(last, () => tx.execute(sql`commit`));
-  // Both are on their way: anything the caller sends from here on is refused (see batchWrites).
-  finished.add(client);
-  const [result] = await sent;
-  return result;
+export function inOneWrite<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
+  const session = oneWriteSessions.get(db);
+  return session ? session.inOneWrite(work) : db.transaction(work);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { commitWith, inOrder } from '../db/pipeline.js';
+import { inOneWrite, inOrder } from '../db/pipeline.js';
 import { preparedStatement, literally } from '../db/prepared.js';
 import { addresses, domains, users } from '../db/tables.js';
 import { clearEndedHold, holdsVerifiedDomain, parseAddress, RESERVED_LOCAL_PARTS } from './addresses.js';
@@ -143,14 +143,14 @@ export async function addAlias(
   // A reserved address is refused whatever the answers: nothing more is sent.
   const claim = (tx: Db, clearingEndedHold: boolean): Promise<Awaited<ReturnType<typeof claimed>>> => {
     if (reserved) return Promise.resolve([]);
-    if (!clearingEndedHold) return commitWith(tx, () => claimed(tx));
+    if (!clearingEndedHold) return claimed(tx);
     return inOrder(
       () => clearEndedHold(tx, parsed.address, now),
-      () => commitWith(tx, () => claimed(tx)),
+      () => claimed(tx),
     ).then(([, rows]) => rows);
   };
   const attempt = async (clearingEndedHold: boolean) => {
-    const [[user], verified, [row]] = await db.transaction((tx) =>
+    const [[user], verified, [row]] = await inOneWrite(db, (tx) =>
       inOrder(
         () => userLock(tx).execute({ userId: input.userId, masterAccountId }),
         () => (ownDomain ? Promise.resolve(true) : holdsVerifiedDomain(tx, masterAccountId, parsed.domain)),

@@ -2,7 +2,7 @@ import { and, count, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import { keysetPage, type PageArgs } from '../db/pagination.js';
-import { commitWith, inOrder } from '../db/pipeline.js';
+import { inOneWrite, inOrder } from '../db/pipeline.js';
 import { preparedStatement, literally } from '../db/prepared.js';
 import { ledgerEntries, lowBalanceNotices, masterAccounts, users } from '../db/tables.js';
 import { auditOfInserted, auditParameters, recordAudit, type InsertedAudit } from './audit.js';
@@ -280,13 +280,12 @@ export async function addDeposit(
   const masterAccountId = viewer.masterAccountId;
   const amount = formatCents(cents);
   const events: MoneyEvents = { entries: [], notices: [] };
-  // The whole transaction is one write: the lock, then the deposit, the COMMIT behind them. The
+  // The whole transaction is one write: the lock, then the deposit, committed together. The
   // lock serializes retries of one key: the second finds the first's entry, and inserts nothing.
-  const [account, [deposit]] = await db.transaction((tx) =>
+  const [account, [deposit]] = await inOneWrite(db, (tx) =>
     inOrder(
       () => accountLock(tx).execute({ masterAccountId }),
       () =>
-        commitWith(tx, () =>
           depositAudited(tx).execute({
             masterAccountId,
             amountCents: cents,
@@ -301,7 +300,6 @@ export async function addDeposit(
               details: { amount, idempotencyKey: key },
             }),
           }),
-        ),
     ),
   );
   if (account.length === 0) throw new Error(`master account ${masterAccountId} does not exist`);
