@@ -256,14 +256,13 @@ export async function createContext(
     if (!found) {
       found = createLoaders(db, masterAccountId);
       byAccount.set(masterAccountId, found);
+      // The master account came with the token: `viewer { masterAccount }` reads it from there.
+      // Primed when the loaders are first needed: most mutations never need them.
+      const masterAccount = authenticated?.masterAccount;
+      if (masterAccount?.id === masterAccountId) found.masterAccount.prime(masterAccountId, masterAccount);
     }
     return found;
   };
-  // The master account came with the token: `viewer { masterAccount }` reads it from there.
-  if (authenticated) {
-    const { masterAccount } = authenticated;
-    loaders(masterAccount.id).masterAccount.prime(masterAccount.id, masterAccount);
-  }
   return { db, config: services.config, dns: services.dns, events: services.events, now, client, viewer, loaders };
 }
 
