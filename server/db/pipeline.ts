@@ -163,23 +163,25 @@ class StatementBatch extends pg.Query {
   }
 
   handleReadyForQuery(): void {
-    if (this.failure) return this.handleError(this.failure);
+    // PostgreSQL committed, but a row could not be read: each statement fails with that error.
+    if (this.failure) return this.statements.forEach((statement) => statement.reject(this.failure));
     this.statements.forEach((statement, i) => statement.resolve(this.results[i] as BatchResult));
   }
 
   /**
-   * PostgreSQL rolled the whole transaction back, or the connection failed: no statement took
-   * effect. The statement it failed at is told first, so that inOrder reports its error.
+   * PostgreSQL rolled the whole transaction back, or the connection failed (and whether the
+   * transaction committed is unknown). The statement it failed at is told first, so that inOrder
+   * reports its error.
    */
   handleError(error: unknown): void {
     failAll(this.statements, Math.min(this.current, this.statements.length - 1), error);
   }
 }
 
-/** Rejects statement `failed` with `error`, then the others of its transaction, which took no effect either. */
+/** Rejects statement `failed` with `error`, then the others of its transaction, which failed with it. */
 function failAll(statements: Gathered[], failed: number, error: unknown): void {
   statements[failed]?.reject(error);
-  const undone = new Error('not applied: a statement of the same one-write transaction failed', { cause: error });
+  const undone = new Error('another statement of the same one-write transaction failed', { cause: error });
   statements.forEach((statement, i) => i !== failed && statement.reject(undone));
 }
 
@@ -338,9 +340,10 @@ export class PipelinedSession extends NodePgSession<Record<string, never>, Recor
    * A transaction that is one write and one answer: `work` sends all its statements before it
    * first waits (as through inOrder), and they go with a single Sync (StatementBatch), so
    * PostgreSQL runs them as one transaction without a BEGIN or COMMIT of its own, and answers once.
-   * What work then does with the answers comes after the commit: it may still throw, but not undo.
-   * A statement sent after the write throws: it would run outside the transaction. On a connection where a statement
-   * is not prepared yet, the statements go as BEGIN, them and COMMIT instead, in one write as well.
+   * What work then does with the answers comes after the commit: it may still throw, but not
+   * undo. A statement sent after the write throws: it would run outside the transaction. On a
+   * connection where a statement is not prepared yet, the statements go as BEGIN, them and COMMIT
+   * instead, in one write as well.
    */
   async inOneWrite<T>(work: (tx: Db) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
