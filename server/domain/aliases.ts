@@ -106,7 +106,7 @@ const aliasClaim = preparedStatement((db) => {
 
 /**
  * Gives a user another address, in one write: the user's lock, the domain's check and the claim,
- * with the COMMIT behind them. The lock comes first, so two concurrent additions cannot both see
+ * committed together (inOneWrite). The lock comes first, so two concurrent additions cannot both see
  * room under the plan's limit. The claim checks in SQL what the errors below report from the
  * answers, and inserts only what they allow. Most addresses asked for are free; one the claim
  * finds taken may be held by a hold that has ended, and is tried once more, in a second

@@ -286,20 +286,20 @@ export async function addDeposit(
     inOrder(
       () => accountLock(tx).execute({ masterAccountId }),
       () =>
-          depositAudited(tx).execute({
+        depositAudited(tx).execute({
+          masterAccountId,
+          amountCents: cents,
+          description: `Deposit of ${amount} EUR`,
+          key,
+          asOf: now.toISOString(),
+          ...auditParameters({
             masterAccountId,
-            amountCents: cents,
-            description: `Deposit of ${amount} EUR`,
-            key,
-            asOf: now.toISOString(),
-            ...auditParameters({
-              masterAccountId,
-              actorId: viewer.userId,
-              action: 'billing.deposit',
-              targetType: 'LedgerEntry',
-              details: { amount, idempotencyKey: key },
-            }),
+            actorId: viewer.userId,
+            action: 'billing.deposit',
+            targetType: 'LedgerEntry',
+            details: { amount, idempotencyKey: key },
           }),
+        }),
     ),
   );
   if (account.length === 0) throw new Error(`master account ${masterAccountId} does not exist`);
