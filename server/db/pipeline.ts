@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { NodePgSession, NodePgTransaction, type NodePgSessionOptions } from 'drizzle-orm/node-postgres';
 import type { PgDialect, PgTransactionConfig } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import Result from 'pg/lib/result.js';
 import pgUtils from 'pg/lib/utils.js';
 import type { Db } from './client.js';
 
@@ -57,7 +58,7 @@ export function batchWrites(client: pg.PoolClient, onWrite?: () => void): void {
 interface Gathered {
   config: pg.QueryConfig & { rowMode?: string };
   values: unknown[];
-  resolve: (result: BatchResult) => void;
+  resolve: (result: Result) => void;
   reject: (error: unknown) => void;
 }
 
@@ -78,14 +79,6 @@ export type OneWriteForm = 'one sync' | 'begin and commit';
 /** Clients that a one-write transaction holds (PipelinedSession.inOneWrite). */
 const gathering = new WeakMap<pg.PoolClient, Gathering>();
 
-/** The part of pg's result that Drizzle reads. */
-interface BatchResult {
-  command: string;
-  rowCount: number | null;
-  rows: unknown[];
-  fields: pg.FieldDef[];
-}
-
 /** pg's connection, with the statement names it has prepared, which @types/pg leaves out. */
 type PreparingConnection = pg.Connection & { parsedStatements: Record<string, string | undefined> };
 
@@ -101,14 +94,13 @@ type PreparingConnection = pg.Connection & { parsedStatements: Record<string, st
  */
 class StatementBatch extends pg.Query {
   private current = 0;
-  private readonly results: BatchResult[];
-  private readonly parsers: ((text: string) => unknown)[][] = [];
+  private readonly results: Result[];
   private failure: unknown = null;
 
   constructor(private readonly statements: Gathered[]) {
     // A text of its own, which pg never sends: submit below sends the statements'.
     super({ text: '' });
-    this.results = statements.map(() => ({ command: '', rowCount: null, rows: [], fields: [] }));
+    this.results = statements.map(({ config }) => new Result(config.rowMode, config.types));
     // pg declares submit as a property; it calls it with the connection once the batch's turn comes.
     this.submit = (connection: pg.Connection) => {
       const stream = connection.stream;
@@ -127,34 +119,21 @@ class StatementBatch extends pg.Query {
   }
 
   handleRowDescription(message: { fields: pg.FieldDef[] }): void {
-    const { config } = this.statements[this.current] as Gathered;
-    const types = config.types ?? pg.types;
-    (this.results[this.current] as BatchResult).fields = message.fields;
-    this.parsers[this.current] = message.fields.map((field) => types.getTypeParser(field.dataTypeID, 'text') as (text: string) => unknown);
+    this.results[this.current]?.addFields(message.fields);
   }
 
   handleDataRow(message: { fields: (string | null)[] }): void {
     if (this.failure) return;
-    const parsers = this.parsers[this.current] ?? [];
-    const result = this.results[this.current] as BatchResult;
+    const result = this.results[this.current] as Result;
     try {
-      const values = message.fields.map((text, i) => (text === null ? null : (parsers[i] as (text: string) => unknown)(text)));
-      if ((this.statements[this.current] as Gathered).config.rowMode === 'array') {
-        result.rows.push(values);
-      } else {
-        result.rows.push(Object.fromEntries(result.fields.map((field, i) => [field.name, values[i]])));
-      }
+      result.addRow(result.parseRow(message.fields));
     } catch (error) {
       this.failure = error;
     }
   }
 
   handleCommandComplete(message: { text: string }): void {
-    const result = this.results[this.current] as BatchResult;
-    const [command = '', ...rest] = message.text.split(' ');
-    result.command = command;
-    const count = Number(rest.at(-1));
-    result.rowCount = Number.isInteger(count) ? count : null;
+    this.results[this.current]?.addCommandComplete(message);
     this.current++;
   }
 
@@ -165,7 +144,7 @@ class StatementBatch extends pg.Query {
   handleReadyForQuery(): void {
     // PostgreSQL committed, but a row could not be read: each statement fails with that error.
     if (this.failure) return this.statements.forEach((statement) => statement.reject(this.failure));
-    this.statements.forEach((statement, i) => statement.resolve(this.results[i] as BatchResult));
+    this.statements.forEach((statement, i) => statement.resolve(this.results[i] as Result));
   }
 
   /**
@@ -198,11 +177,11 @@ function gather(
   values: unknown,
   callback: unknown,
   onWrite: (() => void) | undefined,
-): Promise<BatchResult> {
+): Promise<Result> {
   if (gathered.sent) throw new Error('a statement was sent on a one-write transaction after its write: it would run outside it');
   if (callback !== undefined || typeof values === 'function') throw new Error('a one-write transaction takes no callbacks');
   const normalized: pg.QueryConfig = typeof config === 'string' ? { text: config } : (config as pg.QueryConfig);
-  return new Promise<BatchResult>((resolve, reject) => {
+  return new Promise<Result>((resolve, reject) => {
     gathered.statements.push({ config: normalized, values: Array.isArray(values) ? values : (normalized.values ?? []), resolve, reject });
     if (gathered.statements.length > 1) return;
     // After the promise jobs now queued, as in batchWrites: the statements of inOrder all join.
@@ -251,7 +230,7 @@ function sendGathered(client: pg.PoolClient, gathered: Gathering, query: (config
 function sendAsTransaction(statements: Gathered[], query: (config: unknown, values?: unknown) => unknown): void {
   const sent = [query('begin'), ...statements.map((statement) => query(statement.config, statement.values)), query('commit')];
   const outcomes = sent.map((answer) =>
-    (answer as Promise<BatchResult>).then(
+    (answer as Promise<Result>).then(
       (result) => ({ result }),
       (error: unknown) => ({ error }),
     ),
