@@ -19,7 +19,7 @@ const option = (name: string, fallback: number) => {
   return index >= 0 ? Number(args[index + 1]) : fallback;
 };
 const SECONDS = option('--seconds', quick ? 2 : 5);
-const WARMUP_SECONDS = option('--warmup', quick ? 1 : 2);
+const WARMUP_SECONDS = option('--warmup', quick ? 1 : 3);
 const ROUNDS = option('--rounds', 3);
 const CONNECTIONS = 10;
 const POOL_SIZE = 10;
@@ -107,13 +107,16 @@ type Samples = Map<string, LoadResult[]>;
 async function rounds(): Promise<Samples> {
   const samples: Samples = new Map();
   for (let round = 0; round < ROUNDS; round++) {
-    // Interleaved, and the order rotates, so no server always runs first or on a warmer database.
-    const order = SERVERS.map((_, i) => SERVERS[(i + round) % SERVERS.length] as ServerName);
-    for (const server of order) {
-      const running = await startServer(server, { databaseUrl: DATABASE_URL, poolSize: POOL_SIZE });
-      try {
-        await warmUp(running, server);
-        for (const workload of WORKLOADS) {
+    for (const [index, workload] of WORKLOADS.entries()) {
+      // A workload's three servers run back to back, each started afresh and warmed on that
+      // workload, so a slow spell of this shared machine (its throughput drifts by a third within
+      // minutes) falls on all three rather than on one. The order rotates with the round and the
+      // workload, so no server always runs first.
+      const order = SERVERS.map((_, i) => SERVERS[(i + round + index) % SERVERS.length] as ServerName);
+      for (const server of order) {
+        const running = await startServer(server, { databaseUrl: DATABASE_URL, poolSize: POOL_SIZE });
+        try {
+          await warmUp(running, server, source, [workload]);
           const result = await load({
             port: running.port,
             connections: CONNECTIONS,
@@ -123,12 +126,12 @@ async function rounds(): Promise<Samples> {
           });
           const key = `${server} ${workload.name}`;
           samples.set(key, [...(samples.get(key) ?? []), result]);
+        } finally {
+          await running.stop();
         }
-      } finally {
-        await running.stop();
       }
-      log(`round ${round + 1}/${ROUNDS}: ${server} done (${elapsed()})`);
     }
+    log(`round ${round + 1}/${ROUNDS} done (${elapsed()})`);
   }
   return samples;
 }
