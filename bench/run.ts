@@ -20,7 +20,7 @@ const option = (name: string, fallback: number) => {
 };
 const SECONDS = option('--seconds', quick ? 2 : 5);
 const WARMUP_SECONDS = option('--warmup', quick ? 1 : 3);
-const ROUNDS = option('--rounds', 3);
+const ROUNDS = option('--rounds', quick ? 3 : 5);
 const CONNECTIONS = 10;
 const POOL_SIZE = 10;
 const withPglite = !args.includes('--no-pglite');
