@@ -50,13 +50,6 @@ export const EVENTS_CHANNEL = 'mailadmin_events';
 export const NOTIFY_PAYLOAD_LIMIT = 7999;
 /** Notifications per statement, so a billing run's thousands of events do not make one huge statement. */
 const NOTIFY_BATCH = 500;
-/**
- * How long a notification waits for others to share its statement. Each NOTIFY statement costs a
- * round trip and wakes every replica's listener, so at a thousand deposits a second this makes
- * about a hundred statements of them, not several hundred; other replicas' subscribers hear of an
- * event at most this much later (this replica's own hear of it at once).
- */
-export const NOTIFY_DELAY_MS = 10;
 
 /** Dates travel as ISO strings inside the JSON payload. */
 type Wire<Row> = { [Key in keyof Row]: Row[Key] extends Date ? string : Row[Key] extends Date | null ? string | null : Row[Key] };
@@ -131,13 +124,10 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
   const own = sentBy(origin);
   let sending: Promise<void> = Promise.resolve();
   let queued: string[] = [];
-  let waiting: NodeJS.Timeout | undefined;
   let delivering: Promise<void> = Promise.resolve();
 
   /** Notifications are sent one statement at a time, in publish order, in batches. */
   function flush(): void {
-    clearTimeout(waiting);
-    waiting = undefined;
     const payloads = queued;
     queued = [];
     sending = sending.then(async () => {
@@ -195,12 +185,11 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
   return {
     publish(name, masterAccountId, row) {
       local.publish(name, masterAccountId, row);
+      if (queued.length === 0) queueMicrotask(flush);
       queued.push(encode(origin, name, masterAccountId, row, payloadLimit));
-      waiting ??= setTimeout(flush, NOTIFY_DELAY_MS);
     },
     subscribe: local.subscribe,
     async close() {
-      flush();
       await sending;
       await unlisten();
       await delivering;

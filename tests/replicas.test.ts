@@ -198,33 +198,6 @@ describe('replicas', () => {
       await replica.close();
     }
   });
-
-  it('sends the events published within a few milliseconds, one by one, in one NOTIFY statement', async () => {
-    const app = await startApp();
-    const events = await connectEvents({ database: app.database, logger: pino({ level: 'silent' }) });
-    const replica = await connectEvents({ database: app.database, logger: pino({ level: 'silent' }) });
-    try {
-      const tenant = await app.signUp();
-      const accountId = decodeId(tenant.masterAccountId);
-      const [entry] = await app.database.db.select().from(ledgerEntries).where(eq(ledgerEntries.masterAccountId, accountId));
-      if (!entry) throw new Error('the harness deposit made no ledger entry');
-      const there = replica.subscribe('ledgerEntryAdded', accountId)[Symbol.asyncIterator]();
-      const heard = [there.next(), there.next(), there.next()];
-      app.statements.length = 0;
-      // Three deposits' events, each from a request of its own: each in a later turn of the event loop.
-      const sent = ['first', 'second', 'third'].map((description) => ({ ...entry, description }));
-      for (const row of sent) {
-        events.publish('ledgerEntryAdded', accountId, row);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      expect(await Promise.all(heard)).toEqual(sent.map((value) => ({ done: false, value })));
-      expect(app.statements.filter((statement) => statement.includes('pg_notify'))).toHaveLength(1);
-      await there.return?.();
-    } finally {
-      await events.close();
-      await replica.close();
-    }
-  });
 });
 
 describe('migrations', () => {
