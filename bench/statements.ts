@@ -1,7 +1,7 @@
 import { loadConfig } from '../server/config.js';
 import { openDatabase } from '../server/db/client.js';
 import { buildYoga } from '../server/yoga.js';
-import { WORKLOADS, type CallSource, type WorkloadName } from './workloads.js';
+import { W1_PAGE, WORKLOADS, type CallSource, type WorkloadName } from './workloads.js';
 
 export interface StatementCount {
   workload: WorkloadName;
@@ -14,8 +14,8 @@ export interface StatementCount {
 
 /** W1 and W2 again with other page sizes: the number of statements must stay the same. */
 const PAGE_VARIANTS: { workload: WorkloadName; variant: string; rewrite: (query: string) => string }[] = [
-  { workload: 'W1', variant: 'users 5, groups 2, resources 2', rewrite: (q) => q.replace('users(first: 20)', 'users(first: 5)').replace('groups(first: 10)', 'groups(first: 2)').replace('resources(first: 10)', 'resources(first: 2)') },
-  { workload: 'W1', variant: 'users 100, groups 10, resources 50', rewrite: (q) => q.replace('users(first: 20)', 'users(first: 100)').replace('resources(first: 10)', 'resources(first: 50)') },
+  { workload: 'W1', variant: 'users 5, groups 2, resources 2', rewrite: (q) => q.replace(`users(first: ${W1_PAGE})`, 'users(first: 5)').replace('groups(first: 10)', 'groups(first: 2)').replace('resources(first: 10)', 'resources(first: 2)') },
+  { workload: 'W1', variant: 'users 100, groups 10, resources 50', rewrite: (q) => q.replace(`users(first: ${W1_PAGE})`, 'users(first: 100)').replace('resources(first: 10)', 'resources(first: 50)') },
   { workload: 'W2', variant: 'first 5', rewrite: (q) => q.replace('first: 50', 'first: 5') },
   { workload: 'W2', variant: 'first 100', rewrite: (q) => q.replace('first: 50', 'first: 100') },
 ];

@@ -58,11 +58,14 @@ const edges = (connection: unknown, path: string) => arr(obj(connection, path).e
 
 // ---- the documents --------------------------------------------------------------------------------
 
+/** The users W1 shows: the first 20 of each tenant by creation, which is user n = 0 to 19. */
+export const W1_PAGE = 20;
+
 const OURS = {
   W1: `query AccountOverview {
   viewer { masterAccount {
     id name
-    users(first: 20) { totalCount edges { node { id address displayName plan status aliases { id address } } } }
+    users(first: ${W1_PAGE}) { totalCount edges { node { id address displayName plan status aliases { id address } } } }
     groups(first: 10) { totalCount edges { node { id name members { totalCount } } } }
     resources(first: 10) { totalCount edges { node { id name kind } } }
   } }
@@ -104,7 +107,7 @@ const PEER = {
   W1: `query AccountOverview($account: UUID!) {
   masterAccountByRowId(rowId: $account) {
     rowId name
-    usersByMasterAccountId(first: 20, orderBy: [CREATED_AT_ASC, ROW_ID_ASC]) {
+    usersByMasterAccountId(first: ${W1_PAGE}, orderBy: [CREATED_AT_ASC, ROW_ID_ASC]) {
       totalCount
       nodes {
         rowId displayName plan status
@@ -157,9 +160,6 @@ function pick(source: CallSource, i: number): { tenant: Tenant; userId: string }
   const round = Math.floor(i / source.tenants.length);
   return { tenant, userId: tenant.userIds[round % tenant.userIds.length] as string };
 }
-
-/** The users W1 shows: the first 20 of each tenant by creation, which is user n = 0 to 19. */
-const W1_PAGE = 20;
 
 /**
  * The user a W5a call adds an alias to: PRO users only (n even), whose limit of 50 leaves room for
