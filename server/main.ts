@@ -5,6 +5,7 @@ import { createLogger, requestIdFrom, type RequestContext } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { runBilling } from './domain/billing.js';
 import { connectEvents, publishMoneyEvents } from './pubsub.js';
+import { createHttpHandler } from './http.js';
 import { buildYoga } from './yoga.js';
 
 const config = loadConfig();
@@ -25,6 +26,7 @@ logger.info(
 const events = await connectEvents({ database, logger });
 const metrics = createMetrics({ poolStats: () => database.poolStats() });
 const yoga = buildYoga({ database, config, logger, events });
+const handle = createHttpHandler(yoga, { onError: (error) => logger.error({ err: error }, 'the request handler failed') });
 
 /**
  * The billing job on a timer. Several replicas may run it at once: the database makes each
@@ -94,7 +96,7 @@ const server = createServer((request, response) => {
     return;
   }
   // The request context goes along as Yoga's server context: its plugins fill it in and log with it.
-  void yoga.handle(request, response, { requestContext: context });
+  handle(request, response, { requestContext: context });
 });
 
 server.listen(config.port, config.host, () => {

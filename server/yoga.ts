@@ -2,7 +2,7 @@ import { IncomingMessage } from 'node:http';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { getNamedType, getOperationAST, GraphQLError, isInputObjectType, Kind, typeFromAST, type ExecutionArgs, type OperationDefinitionNode } from 'graphql';
-import { createYoga, maskError as maskUnexpected, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, isAsyncIterable, maskError as maskUnexpected, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { ServerContext } from './logger.js';
 import type { Config } from './config.js';
@@ -159,6 +159,21 @@ function jitCanRun({ schema, document, operationName }: ExecutionArgs): boolean 
   });
 }
 
+/**
+ * A subscription asked for with an Accept header no stream can answer (only JSON, say) gets 406
+ * from Yoga, which leaves the subscription it already opened running: its listener would wait for
+ * events for ever, one more per such request. This ends it. (Yoga's result processors choose
+ * before any plugin's hook runs, so here the choice is known.)
+ */
+function useEndUnansweredSubscriptions(): Plugin {
+  return {
+    onResultProcess({ result, resultProcessor }) {
+      if (resultProcessor || !isAsyncIterable(result)) return;
+      void result[Symbol.asyncIterator]().return?.();
+    },
+  };
+}
+
 export interface BuildYogaOptions {
   database: Database;
   config: Config;
@@ -255,6 +270,7 @@ export function buildYoga({ database, config, logger, events }: BuildYogaOptions
       ...(logger ? [useErrorLogging(logger)] : []),
       useDatabaseHealth(database),
       useMalformedParamsAreBadRequests(),
+      useEndUnansweredSubscriptions(),
       ...useQueryLimits({ production: config.production }),
       ...(config.graphqlJit ? [useGraphQlJit({}, { enableIf: jitCanRun })] : []),
       ...(tokens ? [useTokenCache(database, tokens, logger)] : []),

@@ -2,6 +2,7 @@ import { afterAll } from 'vitest';
 import { loadConfig } from '../server/config.js';
 import { openDatabase, type Database } from '../server/db/client.js';
 import type { OneWriteForm } from '../server/db/pipeline.js';
+import type { Events } from '../server/pubsub.js';
 import { buildYoga } from '../server/yoga.js';
 
 /**
@@ -65,6 +66,8 @@ export const PASSWORD = 'correct horse battery';
 
 export interface TestApp {
   database: Database;
+  /** The Yoga server `fetch` calls, for tests that put it behind a real HTTP server. */
+  yoga: ReturnType<typeof buildYoga>;
   /** Every SQL statement the application ran, in order; tests clear it and count. */
   statements: string[];
   /** PostgreSQL: how many writes carried those statements to the database (several may share one). */
@@ -95,7 +98,7 @@ export interface Tenant {
  * The application as production builds it (yoga over a real database), called through
  * `yoga.fetch` with no port. PostgreSQL when DATABASE_URL is set, else an in-memory PGlite.
  */
-export async function startApp(options: { dnsServers?: string[]; tokenCache?: boolean } = {}): Promise<TestApp> {
+export async function startApp(options: { dnsServers?: string[]; tokenCache?: boolean; events?: Events } = {}): Promise<TestApp> {
   const statements: string[] = [];
   const writes = { count: 0 };
   const oneWrites: OneWriteForm[] = [];
@@ -114,7 +117,7 @@ export async function startApp(options: { dnsServers?: string[]; tokenCache?: bo
     dnsServers: options.dnsServers ?? [],
     tokenCache: options.tokenCache ?? true,
   };
-  const yoga = buildYoga({ database, config });
+  const yoga = buildYoga({ database, config, events: options.events });
   afterAll(async () => {
     await yoga.dispose();
     await database.close();
@@ -210,5 +213,5 @@ export async function startApp(options: { dnsServers?: string[]; tokenCache?: bo
     return text(payload.token);
   }
 
-  return { database, statements, writes, oneWrites, gql, fetch, signUp, createUser, logIn };
+  return { database, yoga, statements, writes, oneWrites, gql, fetch, signUp, createUser, logIn };
 }
