@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendNodeResponse } from '@whatwg-node/server';
 import type { GraphQLParams, Plugin, YogaServerInstance } from 'graphql-yoga';
 import type { Context } from './context.js';
-import { MAX_REQUEST_BODY_BYTES } from './limits.js';
+import { CONTENT_LENGTH, MAX_REQUEST_BODY_BYTES } from './limits.js';
 import type { ServerContext } from './logger.js';
 
 type Yoga = YogaServerInstance<ServerContext, Context>;
@@ -47,13 +47,11 @@ function resultProcessHooks(yoga: Yoga): ResultProcessHook[] {
   return hooks as ResultProcessHook[];
 }
 
-const CONTENT_LENGTH = /^\d+$/;
-
 /**
  * Whether the request is one the short lane answers exactly as Yoga would: a POST of a JSON body
- * of a stated length within the limit to the GraphQL endpoint, from a client that is not a
- * browser page of another origin. For such a request Yoga's request hooks have nothing to do: no
- * CORS headers (they answer an Origin), no other route, no CSRF check (a JSON POST needs none),
+ * of a stated length within the limit to the GraphQL endpoint, without an Origin header (browsers
+ * send one, and Yoga answers it with CORS headers). For such a request Yoga's request hooks have
+ * nothing to do: no CORS headers, no other route, no CSRF check (a JSON POST needs none),
  * no body counting (Node reads exactly Content-Length bytes), no batch (the body is checked to be
  * one object). Everything else (GET, GraphiQL, a form or chunked body, a preflight, a
  * cross-origin call) goes through Yoga's adapter whole.
@@ -67,13 +65,16 @@ function takesShortLane(request: IncomingMessage, endpoint: string): boolean {
   return length !== undefined && CONTENT_LENGTH.test(length) && Number(length) <= MAX_REQUEST_BODY_BYTES;
 }
 
-/** The whole body as text. */
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
+/**
+ * The whole body as text, or undefined when the client went away while sending it (a request
+ * stream fails only so): there is no one left to answer, and nothing went wrong here.
+ */
+function readBody(request: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.once('error', reject);
+    request.once('error', () => resolve(undefined));
   });
 }
 
@@ -120,6 +121,7 @@ export function createHttpHandler(yoga: Yoga, options: HttpHandlerOptions): Http
 
   async function answer(request: IncomingMessage, response: ServerResponse, context: ServerContext) {
     const body = await readBody(request);
+    if (body === undefined) return;
     const url = `http://${request.headers.host ?? 'localhost'}${endpoint}`;
     // Node joins repeated request headers into one string; only set-cookie stays a list, and
     // requests do not carry it.

@@ -199,7 +199,8 @@ export function useQueryLimits({ production }: { production: boolean }): Plugin[
   ];
 }
 
-const CONTENT_LENGTH = /^\d+$/;
+/** A Content-Length header as it must be: one non-negative integer. */
+export const CONTENT_LENGTH = /^\d+$/;
 
 function bodyTooLarge(): GraphQLError {
   return new GraphQLError('Request body too large', { extensions: { code: 'REQUEST_ENTITY_TOO_LARGE', http: { status: 413 } } });

@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHttpHandler, type HttpHandler, type LaneCounts } from '../server/http.js';
 import { MAX_REQUEST_BODY_BYTES } from '../server/limits.js';
@@ -199,6 +199,23 @@ describe('the short lane answers as Yoga does', () => {
     expect(short.handler.lanes.short - before).toBe(2);
     const ledger = await app.gql('{ viewer { masterAccount { ledger(first: 1) { edges { node { id } } } } } }', {}, tenant.token);
     expect(ledger.data.viewer.masterAccount.ledger.edges[0].node.id).toBe(first.data.addDeposit.ledgerEntry.id);
+  });
+});
+
+describe('a client that leaves while sending its body', () => {
+  it('gets no answer, counts as no failure, and the next request is answered', async () => {
+    const before = { ...short.handler.lanes };
+    const seen = short.contexts.length;
+    const socket = connect(short.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write('POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"query":');
+    await until('the request to reach the handler', () => (short.contexts.length > seen ? true : undefined));
+    socket.destroy();
+    const next = await send(short.port, json({ query: '{ __typename }' }));
+    expect(next.body).toBe('{"data":{"__typename":"Query"}}');
+    // Only the next request was answered; `failures` (checked after all tests) stays empty.
+    expect(short.handler.lanes.short - before.short).toBe(1);
+    expect(short.handler.lanes.yogaAfterReading - before.yogaAfterReading).toBe(0);
   });
 });
 
