@@ -169,7 +169,8 @@ function useEndUnansweredSubscriptions(): Plugin {
   return {
     onResultProcess({ result, resultProcessor }) {
       if (resultProcessor || !isAsyncIterable(result)) return;
-      void result[Symbol.asyncIterator]().return?.();
+      // Ending it is all that is wanted; should that fail, no one is waiting to hear it.
+      Promise.resolve(result[Symbol.asyncIterator]().return?.()).catch(() => undefined);
     },
   };
 }
