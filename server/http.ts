@@ -114,13 +114,22 @@ export function createHttpHandler(yoga: Yoga, options: HttpHandlerOptions): Http
   const shortLane = options.shortLane ?? true;
   const hooks = resultProcessHooks(yoga);
   const endpoint = yoga.graphqlEndpoint;
-  const waitUntil = yoga.waitUntil;
+  // Read once: each read of a property of Yoga's server goes through its adapter's Proxy, which
+  // wraps a method in a new function every time.
+  const { waitUntil, fetchAPI } = yoga;
+  const getResultForParams = yoga.getResultForParams;
   const lanes: LaneCounts = { short: 0, yoga: 0, yogaAfterReading: 0 };
 
   function fail(response: ServerResponse, error: unknown) {
     options.onError(error);
     if (!response.headersSent) response.writeHead(500);
     response.end();
+  }
+
+  /** A request whose body the short lane has read, answered by Yoga whole. */
+  async function answerThroughYoga(fetchRequest: Request, serverContext: EveryField<ServerContext> & NodeContext) {
+    lanes.yogaAfterReading++;
+    await sendNodeResponse(await yoga.handleRequest(fetchRequest, serverContext), serverContext.res, serverContext.req, true);
   }
 
   async function answer(request: IncomingMessage, response: ServerResponse, context: ServerContext) {
@@ -134,19 +143,15 @@ export function createHttpHandler(yoga: Yoga, options: HttpHandlerOptions): Http
     // shapes), a quarter of what the lane saves. The type makes a new field of ServerContext
     // a compile error here until it is passed along.
     const serverContext: EveryField<ServerContext> & NodeContext = { requestContext: context.requestContext, req: request, res: response, waitUntil };
-    const viaYoga = async () => {
-      lanes.yogaAfterReading++;
-      const fetchRequest = new yoga.fetchAPI.Request(url, { method: 'POST', headers, body });
-      await sendNodeResponse(await yoga.handleRequest(fetchRequest, serverContext), response, request, true);
-    };
+    const viaYoga = () => answerThroughYoga(new fetchAPI.Request(url, { method: 'POST', headers, body }), serverContext);
     const params = parseParams(body);
     // Yoga answers a body that is not one JSON object (invalid JSON, a batch) in its own words.
     if (!params) return viaYoga();
     // The body is read: after parsing, Yoga's hooks read only the method, the URL and the headers.
-    const fetchRequest = new yoga.fetchAPI.Request(url, { method: 'POST', headers });
+    const fetchRequest = new fetchAPI.Request(url, { method: 'POST', headers });
     let result: ResultProcessorInput | undefined;
     try {
-      result = await yoga.getResultForParams({ params, request: fetchRequest }, serverContext);
+      result = await getResultForParams({ params, request: fetchRequest }, serverContext);
     } catch {
       // Only Yoga's params hooks throw here (its check of the params, such as a query that is not
       // a string); execution's errors come back in the result. Nothing has run, so Yoga answers.
@@ -175,8 +180,8 @@ export function createHttpHandler(yoga: Yoga, options: HttpHandlerOptions): Http
       });
     }
     const fetchResponse = processor
-      ? await processor(result, yoga.fetchAPI, mediaType)
-      : new yoga.fetchAPI.Response(null, {
+      ? await processor(result, fetchAPI, mediaType)
+      : new fetchAPI.Response(null, {
           status: 406,
           statusText: 'Not Acceptable',
           headers: { accept: acceptableMediaTypes.join('; charset=utf-8, ') },
