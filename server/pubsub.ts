@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { createPubSub } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Database } from './db/client.js';
@@ -111,8 +111,9 @@ export interface ConnectEventsOptions {
 
 /**
  * Events shared by every process on one database: `publish` hands the event to this process's
- * subscribers and sends a NOTIFY, and each process's LISTEN hears the other processes'
- * notifications and hands them to its subscribers (its own it skips: they have been delivered).
+ * subscribers and sends a NOTIFY (when another listener can hear it: Listener.notifyOthers), and
+ * each process's LISTEN hears the other processes' notifications and hands them to its
+ * subscribers (its own it skips: they have been delivered).
  * So every replica's subscribers hear every replica's events, in the order each replica sent them.
  * On PostgreSQL the listener has a connection of its own and reconnects when it drops; what is
  * published while it is away is lost to that replica's subscribers (clients re-read on reconnect).
@@ -122,26 +123,41 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
   const local = localPubSub();
   const origin = randomUUID();
   const own = sentBy(origin);
-  let sending: Promise<void> = Promise.resolve();
   let queued: string[] = [];
+  /** Set while notifications are on their way; what is published meanwhile goes in the next statement. */
+  let sending: Promise<void> | undefined;
   let delivering: Promise<void> = Promise.resolve();
 
-  /** Notifications are sent one statement at a time, in publish order, in batches. */
-  function flush(): void {
-    const payloads = queued;
-    queued = [];
-    sending = sending.then(async () => {
+  /**
+   * Sends what is queued, in publish order, one statement at a time, until nothing is: events
+   * published while a statement is on its way wait for it and go together in the next. Under
+   * load that makes one NOTIFY of many events, where one per event would make each notifying
+   * commit wait for the last (PostgreSQL serializes them).
+   */
+  function send(): Promise<void> {
+    if (!sending && queued.length > 0) {
+      sending = drain().finally(() => {
+        sending = undefined;
+        // Published after the last statement left and before this: its turn now.
+        if (queued.length > 0) void send();
+      });
+    }
+    return sending ?? Promise.resolve();
+  }
+
+  async function drain(): Promise<void> {
+    while (queued.length > 0) {
+      const payloads = queued;
+      queued = [];
       for (let start = 0; start < payloads.length; start += NOTIFY_BATCH) {
         const batch = payloads.slice(start, start + NOTIFY_BATCH);
         try {
-          // One statement is one transaction: its notifications arrive together, in the array's
-          // order. The same text for any batch, so it is prepared once per connection.
-          await database.db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, payload) from unnest(${sql.param(batch)}::text[]) as payload`);
+          await listener.notifyOthers(batch);
         } catch (error) {
           logger.error({ err: error, events: batch.length }, 'events could not be sent to subscribers');
         }
       }
-    });
+    }
   }
 
   async function load(payload: Payload & { id: string }): Promise<EventRows[EventName] | undefined> {
@@ -167,7 +183,7 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
     }
   }
 
-  const unlisten = await database.listen(
+  const listener = await database.listen(
     EVENTS_CHANNEL,
     (text) => {
       if (text.startsWith(own)) return;
@@ -185,13 +201,16 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
   return {
     publish(name, masterAccountId, row) {
       local.publish(name, masterAccountId, row);
-      if (queued.length === 0) queueMicrotask(flush);
       queued.push(encode(origin, name, masterAccountId, row, payloadLimit));
+      // After the promise jobs now queued, so the events a request publishes go together.
+      if (queued.length === 1 && !sending) queueMicrotask(() => void send());
     },
     subscribe: local.subscribe,
     async close() {
-      await sending;
-      await unlisten();
+      // Until nothing is queued or on its way (send again: the first may end on a statement whose
+      // `finally` starts another).
+      while (sending || queued.length > 0) await send();
+      await listener.stop();
       await delivering;
     },
   };

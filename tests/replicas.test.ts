@@ -7,11 +7,13 @@ import { eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrationsFolder } from '../server/db/client.js';
+import { migrationsFolder, openDatabase } from '../server/db/client.js';
 import { ledgerEntries } from '../server/db/tables.js';
+import type { LedgerEntryRow } from '../server/domain/billing.js';
 import { connectEvents, EVENTS_CHANNEL, type Events } from '../server/pubsub.js';
 import { createFreshDatabase } from './fresh-database.js';
 import { decodeId, PASSWORD, startApp, unique } from './harness.js';
+import { startPrivatePostgres } from './private-postgres.js';
 import { startServer, type ServerProcess } from './process.js';
 import { subscribe } from './sse.js';
 import { until } from './until.js';
@@ -196,6 +198,70 @@ describe('replicas', () => {
     } finally {
       await events.close();
       await replica.close();
+    }
+  });
+});
+
+/**
+ * On PostgreSQL (DATABASE_URL's server, or a private one when the suite runs on PGlite): a NOTIFY
+ * gives its transaction an id and a commit to flush, and PostgreSQL serializes notifying commits,
+ * so a process sends none while no other listener could hear it.
+ */
+describe('events on PostgreSQL', () => {
+  it('are not notified while no other process listens, and are once one does', { timeout: 120_000 }, async () => {
+    const privateServer = databaseUrl ? undefined : await startPrivatePostgres();
+    const fresh = await createFreshDatabase(databaseUrl ?? privateServer?.url ?? '', 'mailadmin_notify');
+    const database = await openDatabase({ databaseUrl: fresh.url });
+    // A session that hears every notification but is no listener of ours, as psql's LISTEN would be.
+    const bystander = new pg.Client({ connectionString: fresh.url });
+    const heard: string[] = [];
+    try {
+      await bystander.connect();
+      bystander.on('notification', (message) => heard.push(String(message.payload)));
+      await bystander.query(`listen ${EVENTS_CHANNEL}`);
+      const logger = pino({ level: 'silent' });
+      const row = (description: string): LedgerEntryRow => ({
+        id: '00000000-0000-4000-8000-000000000001',
+        masterAccountId: '00000000-0000-4000-8000-000000000002',
+        seq: 1,
+        kind: 'DEPOSIT',
+        amountCents: 100,
+        balanceAfterCents: 100,
+        description,
+        userId: null,
+        plan: null,
+        periodStart: null,
+        periodEnd: null,
+        idempotencyKey: null,
+        createdAt: new Date('2026-12-07T00:00:00Z'),
+      });
+
+      // Alone: its own listener and the bystander hear nothing. close() waits for the statement.
+      const alone = await connectEvents({ database, logger });
+      alone.publish('ledgerEntryAdded', row('alone').masterAccountId, row('alone'));
+      await alone.close();
+
+      // Another listener (here of this process; another process's is named alike) is heard.
+      const sender = await connectEvents({ database, logger });
+      const other = await connectEvents({ database, logger });
+      try {
+        const received = other.subscribe('ledgerEntryAdded', row('heard').masterAccountId)[Symbol.asyncIterator]();
+        const next = received.next();
+        sender.publish('ledgerEntryAdded', row('heard').masterAccountId, row('heard'));
+        expect(await next).toEqual({ done: false, value: row('heard') });
+        await received.return?.();
+        await until('the bystander to hear it', async () => (heard.length > 0 ? true : undefined));
+        // Notifications arrive in commit order: had the first been sent, it would have come first.
+        expect(heard.map((payload) => (JSON.parse(payload) as { row: { description: string } }).row.description)).toEqual(['heard']);
+      } finally {
+        await sender.close();
+        await other.close();
+      }
+    } finally {
+      await bystander.end();
+      await database.close();
+      await fresh.drop();
+      await privateServer?.dispose();
     }
   });
 });

@@ -11,7 +11,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { DEFAULT_DB_CONNECT_TIMEOUT_MS } from '../config.js';
 import { autoPrepare, StatementNames } from './autoprepare.js';
-import { listenPostgres, type ListenObserver } from './listen.js';
+import { heardByAnother, listenPostgres, notifyStatement, type ListenObserver } from './listen.js';
 import { batchWrites, PipelinedSession, servesOneWrite, shareConnections, type OneWriteForm } from './pipeline.js';
 
 /** The database as every query sees it: the same type whichever driver is underneath. */
@@ -23,13 +23,27 @@ export interface Database {
   /** Resolves when the database answers a trivial query; used by /health. */
   ping(): Promise<void>;
   /**
-   * Calls `onPayload` with each NOTIFY on `channel` until the returned function is called. On
-   * PostgreSQL this holds a connection of its own, outside the pool, reconnecting when it drops.
+   * Calls `onPayload` with each NOTIFY on `channel` until the listener stops. On PostgreSQL this
+   * holds a connection of its own, outside the pool, reconnecting when it drops.
    */
-  listen(channel: string, onPayload: (payload: string) => void, observer: ListenObserver): Promise<() => Promise<void>>;
+  listen(channel: string, onPayload: (payload: string) => void, observer: ListenObserver): Promise<Listener>;
   /** The connection pool's state for metrics; null on PGlite, which is one in-process connection. */
   poolStats(): PoolStats | null;
   close(): Promise<void>;
+}
+
+/** A channel this process listens on, and tells the other listeners on. */
+export interface Listener {
+  /** Ends the LISTEN (on PostgreSQL, with its session). */
+  stop(): Promise<void>;
+  /**
+   * NOTIFYs each of `payloads` on the channel, in order, in one statement, when another listener
+   * can hear them. On PostgreSQL that is a session of another listener (this process's or
+   * another's): with none, nothing is notified. A NOTIFY is dear there: it gives its transaction
+   * an id and a commit record to flush, and PostgreSQL makes notifying commits wait for one
+   * another. On PGlite, where every listener is in this process, it always notifies.
+   */
+  notifyOthers(payloads: readonly string[]): Promise<void>;
 }
 
 export interface PoolStats {
@@ -109,7 +123,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     const databaseUrl = options.databaseUrl;
     // Listening sessions still open when the database closes end with it, so a caller that forgot
     // one does not keep the process alive.
-    const listening = new Set<() => Promise<void>>();
+    const listening = new Set<Listener>();
     return {
       db,
       driver: 'postgres',
@@ -118,17 +132,22 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       },
       listen: async (channel, onPayload, observer) => {
         // One listening session per channel, each named after it, so an operator can tell them apart.
-        const stop = await listenPostgres(databaseUrl, channel, `mailadmin-listen-${process.pid}-${channel}`, connectTimeoutMs, onPayload, observer);
-        const unlisten = async () => {
-          listening.delete(unlisten);
-          await stop();
+        const session = await listenPostgres(databaseUrl, channel, connectTimeoutMs, onPayload, observer);
+        const listener: Listener = {
+          stop: async () => {
+            listening.delete(listener);
+            await session.stop();
+          },
+          notifyOthers: async (payloads) => {
+            await db.execute(notifyStatement(channel, payloads, heardByAnother(channel, session.backendPid())));
+          },
         };
-        listening.add(unlisten);
-        return unlisten;
+        listening.add(listener);
+        return listener;
       },
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount + sharing() }),
       close: async () => {
-        await Promise.all([...listening].map((unlisten) => unlisten()));
+        await Promise.all([...listening].map((listener) => listener.stop()));
         await pool.end();
       },
     };
@@ -146,7 +165,15 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       await db.execute(sql`select 1`);
     },
     // One process owns a PGlite database, so its own notifications are all there is to hear.
-    listen: (channel, onPayload) => client.listen(channel, onPayload),
+    listen: async (channel, onPayload) => {
+      const unlisten = await client.listen(channel, onPayload);
+      return {
+        stop: () => unlisten(),
+        notifyOthers: async (payloads) => {
+          await db.execute(notifyStatement(channel, payloads));
+        },
+      };
+    },
     poolStats: () => null,
     close: () => client.close(),
   };

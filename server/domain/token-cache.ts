@@ -108,9 +108,9 @@ export function listenForTokenChanges(database: Database, cache: TokenCache, log
       restored: () => cache.setListening(true),
     })
     .then(
-      (unlisten) => {
+      (listener) => {
         cache.setListening(true);
-        return unlisten;
+        return () => listener.stop();
       },
       (error: unknown) => {
         logger?.warn({ err: error }, 'token cache off: cannot listen for invalidations');
