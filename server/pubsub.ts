@@ -19,6 +19,12 @@ export interface Events {
   publish<Name extends EventName>(name: Name, masterAccountId: string, row: EventRows[Name]): void;
   /** The events of one master account, as they are published on any replica. */
   subscribe<Name extends EventName>(name: Name, masterAccountId: string): AsyncIterable<EventRows[Name]>;
+  /**
+   * Whether, as this process last learnt, another listener hears what it publishes: another
+   * replica, or another Events of this process on the same database. Without one, publish tells
+   * this process's subscribers only, and the database nothing.
+   */
+  othersListening(): boolean;
   /** Sends what is still queued and stops listening. */
   close(): Promise<void>;
 }
@@ -41,13 +47,20 @@ function localPubSub() {
 /** Events inside this process only: what the in-process tests use (yoga.fetch, one database handle). */
 export function createEvents(): Events {
   const local = localPubSub();
-  return { publish: local.publish, subscribe: local.subscribe, close: async () => undefined };
+  return { publish: local.publish, subscribe: local.subscribe, othersListening: () => false, close: async () => undefined };
 }
 
 /** The NOTIFY channel every replica listens on. */
 export const EVENTS_CHANNEL = 'mailadmin_events';
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more (the default block size). */
 export const NOTIFY_PAYLOAD_LIMIT = 7999;
+/**
+ * What a process's Events NOTIFYs when its listener stands (at start and after a reconnection),
+ * if another already listens: `{"hello":"<origin>"}`, so the others learn that it listens too.
+ */
+const HELLO = '{"hello":';
+/** How often a process asks the database whether others still listen: they may have stopped. */
+const PEERS_RECHECK_MS = 30_000;
 /** Notifications per statement, so a billing run's thousands of events do not make one huge statement. */
 const NOTIFY_BATCH = 500;
 
@@ -111,9 +124,11 @@ export interface ConnectEventsOptions {
 
 /**
  * Events shared by every process on one database: `publish` hands the event to this process's
- * subscribers and sends a NOTIFY (when another listener can hear it: Listener.notifyOthers), and
- * each process's LISTEN hears the other processes' notifications and hands them to its
- * subscribers (its own it skips: they have been delivered).
+ * subscribers and sends a NOTIFY, and each process's LISTEN hears the other processes'
+ * notifications and hands them to its subscribers (its own it skips: they have been delivered).
+ * A process that no other listener hears (see greet) sends no NOTIFY and no statement at all: a
+ * NOTIFY makes its transaction flush a commit record and wait for every other notifying commit,
+ * which cost a single replica a quarter of its deposits' throughput for events no one heard.
  * So every replica's subscribers hear every replica's events, in the order each replica sent them.
  * On PostgreSQL the listener has a connection of its own and reconnects when it drops; what is
  * published while it is away is lost to that replica's subscribers (clients re-read on reconnect).
@@ -127,6 +142,40 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
   /** Set while notifications are on their way; what is published meanwhile goes in the next statement. */
   let sending: Promise<void> | undefined;
   let delivering: Promise<void> = Promise.resolve();
+  const hello = `${HELLO}${JSON.stringify(origin)}}`;
+  /** Whether another listener stood when last learnt: by asking the database, or from its hello. */
+  let peers = false;
+  /** Hellos heard so far: an answer from the database asked before one does not undo what it taught. */
+  let hellos = 0;
+
+  /** Asks the database whether another listener stands. */
+  async function learnPeers(): Promise<void> {
+    const heardBefore = hellos;
+    try {
+      const others = await listener.othersListening();
+      if (hellos === heardBefore) peers = others;
+    } catch (error) {
+      // Unsure, so notify: the NOTIFY statement itself still asks (Listener.notifyOthers).
+      peers = true;
+      logger.warn({ err: error }, 'could not learn whether other replicas listen for events; notifying them');
+    }
+  }
+
+  /**
+   * Learns whether others listen, and tells them this process does. A replica that starts after
+   * this one learns of it by asking, and this one learns of it by its hello, which it sends
+   * before it serves anyone: so the events this process publishes once a subscriber there can
+   * exist are notified.
+   */
+  async function greet(): Promise<void> {
+    await learnPeers();
+    if (!peers) return;
+    try {
+      await listener.notifyOthers([hello]);
+    } catch (error) {
+      logger.warn({ err: error }, 'could not tell other replicas that this one listens for events');
+    }
+  }
 
   /**
    * Sends what is queued, in publish order, one statement at a time, until nothing is: events
@@ -187,6 +236,13 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
     EVENTS_CHANNEL,
     (text) => {
       if (text.startsWith(own)) return;
+      if (text.startsWith(HELLO)) {
+        if (text !== hello) {
+          hellos++;
+          peers = true;
+        }
+        return;
+      }
       // One at a time, so a row loaded by id does not overtake the events sent after it.
       delivering = delivering.then(() =>
         deliver(text).catch((error: unknown) => logger.error({ err: error }, 'an event could not be delivered')),
@@ -194,19 +250,30 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
     },
     {
       lost: (error) => logger.warn({ err: error }, 'event listener disconnected; reconnecting (events until then are missed)'),
-      restored: () => logger.info('event listener reconnected'),
+      restored: () => {
+        logger.info('event listener reconnected');
+        // Replicas may have come, or stopped hearing of this one, while it was away.
+        void greet();
+      },
     },
   );
+  await greet();
+  const recheck = setInterval(() => void learnPeers(), PEERS_RECHECK_MS);
+  // The check alone must not keep a process alive.
+  recheck.unref();
 
   return {
     publish(name, masterAccountId, row) {
       local.publish(name, masterAccountId, row);
+      if (!peers) return;
       queued.push(encode(origin, name, masterAccountId, row, payloadLimit));
       // After the promise jobs now queued, so the events a request publishes go together.
       if (queued.length === 1 && !sending) queueMicrotask(() => void send());
     },
     subscribe: local.subscribe,
+    othersListening: () => peers,
     async close() {
+      clearInterval(recheck);
       // Until nothing is queued or on its way (send again: the first may end on a statement whose
       // `finally` starts another).
       while (sending || queued.length > 0) await send();

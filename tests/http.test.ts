@@ -15,6 +15,7 @@ let openSubscriptions = 0;
 const events: Events = {
   publish: inner.publish,
   close: inner.close,
+  othersListening: inner.othersListening,
   subscribe<Name extends EventName>(name: Name, masterAccountId: string): AsyncIterable<EventRows[Name]> {
     const source = inner.subscribe(name, masterAccountId);
     return {

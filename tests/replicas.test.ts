@@ -144,6 +144,8 @@ describe('replicas', () => {
     const byId: Events = await connectEvents({ database: app.database, logger, payloadLimit: 10 });
     const replica: Events = await connectEvents({ database: app.database, logger });
     try {
+      // byId learns of the replica from its hello.
+      await until('the first to hear of the second', () => (byId.othersListening() ? true : undefined));
       const mine = await app.signUp();
       const theirs = await app.signUp();
       const mineId = decodeId(mine.masterAccountId);
@@ -177,6 +179,7 @@ describe('replicas', () => {
     const events = await connectEvents({ database: app.database, logger: pino({ level: 'silent' }) });
     const replica = await connectEvents({ database: app.database, logger: pino({ level: 'silent' }) });
     try {
+      await until('the first to hear of the second', () => (events.othersListening() ? true : undefined));
       const tenant = await app.signUp();
       const accountId = decodeId(tenant.masterAccountId);
       const [entry] = await app.database.db.select().from(ledgerEntries).where(eq(ledgerEntries.masterAccountId, accountId));
@@ -211,7 +214,9 @@ describe('events on PostgreSQL', () => {
   it('are not notified while no other process listens, and are once one does', { timeout: 120_000 }, async () => {
     const privateServer = databaseUrl ? undefined : await startPrivatePostgres();
     const fresh = await createFreshDatabase(databaseUrl ?? privateServer?.url ?? '', 'mailadmin_notify');
-    const database = await openDatabase({ databaseUrl: fresh.url });
+    const statements: string[] = [];
+    const database = await openDatabase({ databaseUrl: fresh.url, onQuery: (statement) => statements.push(statement) });
+    const notifications = () => statements.filter((statement) => statement.includes('pg_notify')).length;
     // A session that hears every notification but is no listener of ours, as psql's LISTEN would be.
     const bystander = new pg.Client({ connectionString: fresh.url });
     const heard: string[] = [];
@@ -236,23 +241,33 @@ describe('events on PostgreSQL', () => {
         createdAt: new Date('2026-12-07T00:00:00Z'),
       });
 
-      // Alone: its own listener and the bystander hear nothing. close() waits for the statement.
+      // Alone: its own listener and the bystander hear nothing. close() waits for what it sends.
       const alone = await connectEvents({ database, logger });
+      expect(alone.othersListening()).toBe(false);
       alone.publish('ledgerEntryAdded', row('alone').masterAccountId, row('alone'));
       await alone.close();
+      // Nor does the database do any work for it: no statement was sent.
+      expect(notifications()).toBe(0);
 
-      // Another listener (here of this process; another process's is named alike) is heard.
+      // Another listener (here of this process; another process's is named alike) is heard: the
+      // second learns of the first by asking, the first of the second by its hello.
       const sender = await connectEvents({ database, logger });
+      expect(sender.othersListening()).toBe(false);
       const other = await connectEvents({ database, logger });
       try {
+        expect(other.othersListening()).toBe(true);
+        await until('the first to hear of the second', () => (sender.othersListening() ? true : undefined));
         const received = other.subscribe('ledgerEntryAdded', row('heard').masterAccountId)[Symbol.asyncIterator]();
         const next = received.next();
         sender.publish('ledgerEntryAdded', row('heard').masterAccountId, row('heard'));
         expect(await next).toEqual({ done: false, value: row('heard') });
         await received.return?.();
-        await until('the bystander to hear it', async () => (heard.length > 0 ? true : undefined));
+        const events = () => heard.map((payload) => JSON.parse(payload) as { hello?: string; row?: { description: string } }).filter((payload) => !payload.hello);
+        await until('the bystander to hear it', async () => (events().length > 0 ? true : undefined));
         // Notifications arrive in commit order: had the first been sent, it would have come first.
-        expect(heard.map((payload) => (JSON.parse(payload) as { row: { description: string } }).row.description)).toEqual(['heard']);
+        expect(events().map((payload) => payload.row?.description)).toEqual(['heard']);
+        // The only other thing it heard: the second's hello.
+        expect(heard).toHaveLength(2);
       } finally {
         await sender.close();
         await other.close();

@@ -38,12 +38,14 @@ export interface Listener {
   stop(): Promise<void>;
   /**
    * NOTIFYs each of `payloads` on the channel, in order, in one statement, when another listener
-   * can hear them. On PostgreSQL that is a session of another listener (this process's or
-   * another's): with none, nothing is notified. A NOTIFY is dear there: it gives its transaction
-   * an id and a commit record to flush, and PostgreSQL makes notifying commits wait for one
-   * another. On PGlite, where every listener is in this process, it always notifies.
+   * can hear them: on PostgreSQL a session of another listener (this process's or another's), on
+   * PGlite another listener of this process. With none, nothing is notified. A NOTIFY is dear in
+   * PostgreSQL: it gives its transaction an id and a commit record to flush, and PostgreSQL makes
+   * notifying commits wait for one another.
    */
   notifyOthers(payloads: readonly string[]): Promise<void>;
+  /** Whether another listener on the channel stands now: notifyOthers would notify. */
+  othersListening(): Promise<boolean>;
 }
 
 export interface PoolStats {
@@ -141,6 +143,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
           notifyOthers: async (payloads) => {
             await db.execute(notifyStatement(channel, payloads, heardByAnother(channel, session.backendPid())));
           },
+          othersListening: async () => {
+            const result = await db.execute<{ heard: boolean }>(sql`select ${heardByAnother(channel, session.backendPid())} as heard`);
+            return result.rows[0]?.heard === true;
+          },
         };
         listening.add(listener);
         return listener;
@@ -156,6 +162,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   const dataDir = options.dataDir ?? 'memory://';
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
+  // The listeners of this database and their channels: in PGlite, all of them are in this process.
+  const listening = new Map<Listener, string>();
   const db = drizzlePglite({ client, logger });
   if (shouldMigrate) await migratePglite(db, { migrationsFolder });
   return {
@@ -164,15 +172,22 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    // One process owns a PGlite database, so its own notifications are all there is to hear.
+    // One process owns a PGlite database, so its own listeners are all there is to hear.
     listen: async (channel, onPayload) => {
       const unlisten = await client.listen(channel, onPayload);
-      return {
-        stop: () => unlisten(),
-        notifyOthers: async (payloads) => {
-          await db.execute(notifyStatement(channel, payloads));
+      const others = () => [...listening].some(([other, on]) => other !== listener && on === channel);
+      const listener: Listener = {
+        stop: async () => {
+          listening.delete(listener);
+          await unlisten();
         },
+        notifyOthers: async (payloads) => {
+          if (others()) await db.execute(notifyStatement(channel, payloads));
+        },
+        othersListening: async () => others(),
       };
+      listening.set(listener, channel);
+      return listener;
     },
     poolStats: () => null,
     close: () => client.close(),
