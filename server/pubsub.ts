@@ -126,13 +126,13 @@ export interface ConnectEventsOptions {
  * Events shared by every process on one database: `publish` hands the event to this process's
  * subscribers and sends a NOTIFY, and each process's LISTEN hears the other processes'
  * notifications and hands them to its subscribers (its own it skips: they have been delivered).
- * A process that no other listener hears (see greet) sends no NOTIFY and no statement at all: a
- * NOTIFY makes its transaction flush a commit record and wait for every other notifying commit,
- * which cost a single replica a quarter of its deposits' throughput for events no one heard.
  * So every replica's subscribers hear every replica's events, in the order each replica sent them.
  * On PostgreSQL the listener has a connection of its own and reconnects when it drops; what is
  * published while it is away is lost to that replica's subscribers (clients re-read on reconnect).
  * On PGlite one process owns the database and hears its own notifications.
+ * A process that no other listener hears (see greet) sends no NOTIFY and no statement at all: a
+ * NOTIFY makes its transaction flush a commit record and wait for every other notifying commit,
+ * which cost a single replica a quarter of its deposits' throughput for events no one heard.
  */
 export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PAYLOAD_LIMIT }: ConnectEventsOptions): Promise<Events> {
   const local = localPubSub();
@@ -147,6 +147,7 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
   let peers = false;
   /** Hellos heard so far: an answer from the database asked before one does not undo what it taught. */
   let hellos = 0;
+  let closed = false;
 
   /** Asks the database whether another listener stands. */
   async function learnPeers(): Promise<void> {
@@ -155,6 +156,8 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
       const others = await listener.othersListening();
       if (hellos === heardBefore) peers = others;
     } catch (error) {
+      // A check that ran into close() has nothing left to decide.
+      if (closed) return;
       // Unsure, so notify: the NOTIFY statement itself still asks (Listener.notifyOthers).
       peers = true;
       logger.warn({ err: error }, 'could not learn whether other replicas listen for events; notifying them');
@@ -163,9 +166,11 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
 
   /**
    * Learns whether others listen, and tells them this process does. A replica that starts after
-   * this one learns of it by asking, and this one learns of it by its hello, which it sends
-   * before it serves anyone: so the events this process publishes once a subscriber there can
-   * exist are notified.
+   * this one learns of it by asking, and this one learns of it by its hello, which the newcomer
+   * sends before it serves anyone. What is left open: an event published here after the
+   * newcomer's first subscriber came and before this process read the hello from its listener's
+   * socket (on its event loop's next turn after the NOTIFY's commit). Starting to serve takes the
+   * newcomer far longer than that.
    */
   async function greet(): Promise<void> {
     await learnPeers();
@@ -273,6 +278,7 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
     subscribe: local.subscribe,
     othersListening: () => peers,
     async close() {
+      closed = true;
       clearInterval(recheck);
       // Until nothing is queued or on its way (send again: the first may end on a statement whose
       // `finally` starts another).
