@@ -211,7 +211,7 @@ describe('replicas', () => {
  * so a process sends none while no other listener could hear it.
  */
 describe('events on PostgreSQL', () => {
-  it('are not notified while no other process listens, and are once one does', { timeout: 120_000 }, async () => {
+  it('are not notified while no other listener stands, and are once one does', { timeout: 120_000 }, async () => {
     const privateServer = databaseUrl ? undefined : await startPrivatePostgres();
     const fresh = await createFreshDatabase(databaseUrl ?? privateServer?.url ?? '', 'mailadmin_notify');
     const statements: string[] = [];
@@ -268,6 +268,17 @@ describe('events on PostgreSQL', () => {
         expect(events().map((payload) => payload.row?.description)).toEqual(['heard']);
         // The only other thing it heard: the second's hello.
         expect(heard).toHaveLength(2);
+
+        // The other stops; the sender, not yet told, still sends the statement, which finds no
+        // listener and notifies nothing: the marker sent after it is the next thing heard.
+        await other.close();
+        expect(sender.othersListening()).toBe(true);
+        sender.publish('ledgerEntryAdded', row('late').masterAccountId, row('late'));
+        await sender.close();
+        expect(notifications()).toBe(3);
+        await database.db.execute(sql`select pg_notify(${EVENTS_CHANNEL}, 'marker')`);
+        await until('the bystander to hear the marker', async () => (heard.length > 2 ? true : undefined));
+        expect(heard.slice(2)).toEqual(['marker']);
       } finally {
         await sender.close();
         await other.close();
