@@ -127,8 +127,9 @@ export function createHttpHandler(yoga: Yoga, options: HttpHandlerOptions): Http
   }
 
   /** A request whose body the short lane has read, answered by Yoga whole. */
-  async function answerThroughYoga(fetchRequest: Request, serverContext: EveryField<ServerContext> & NodeContext) {
+  async function answerThroughYoga(url: string, headers: Record<string, string>, body: string, serverContext: EveryField<ServerContext> & NodeContext) {
     lanes.yogaAfterReading++;
+    const fetchRequest = new fetchAPI.Request(url, { method: 'POST', headers, body });
     await sendNodeResponse(await yoga.handleRequest(fetchRequest, serverContext), serverContext.res, serverContext.req, true);
   }
 
@@ -143,10 +144,9 @@ export function createHttpHandler(yoga: Yoga, options: HttpHandlerOptions): Http
     // shapes), a quarter of what the lane saves. The type makes a new field of ServerContext
     // a compile error here until it is passed along.
     const serverContext: EveryField<ServerContext> & NodeContext = { requestContext: context.requestContext, req: request, res: response, waitUntil };
-    const viaYoga = () => answerThroughYoga(new fetchAPI.Request(url, { method: 'POST', headers, body }), serverContext);
     const params = parseParams(body);
     // Yoga answers a body that is not one JSON object (invalid JSON, a batch) in its own words.
-    if (!params) return viaYoga();
+    if (!params) return answerThroughYoga(url, headers, body, serverContext);
     // The body is read: after parsing, Yoga's hooks read only the method, the URL and the headers.
     const fetchRequest = new fetchAPI.Request(url, { method: 'POST', headers });
     let result: ResultProcessorInput | undefined;
@@ -155,7 +155,7 @@ export function createHttpHandler(yoga: Yoga, options: HttpHandlerOptions): Http
     } catch {
       // Only Yoga's params hooks throw here (its check of the params, such as a query that is not
       // a string); execution's errors come back in the result. Nothing has run, so Yoga answers.
-      return viaYoga();
+      return answerThroughYoga(url, headers, body, serverContext);
     }
     if (result === undefined) throw new Error('Yoga answered the operation with no result');
     lanes.short++;

@@ -189,28 +189,31 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
    * commit wait for the last (PostgreSQL serializes them).
    */
   function send(): Promise<void> {
-    if (!sending && queued.length > 0) {
-      sending = drain().finally(() => {
-        sending = undefined;
-        // Published after the last statement left and before this: its turn now.
-        if (queued.length > 0) void send();
-      });
-    }
+    if (!sending && queued.length > 0) sending = drain();
     return sending ?? Promise.resolve();
   }
 
+  /**
+   * Runs until nothing is queued. It always waits for a statement before it ends, so `sending` is
+   * set before it is cleared, and it is cleared in the same job that finds the queue empty: a
+   * publish after that starts a new one.
+   */
   async function drain(): Promise<void> {
-    while (queued.length > 0) {
-      const payloads = queued;
-      queued = [];
-      for (let start = 0; start < payloads.length; start += NOTIFY_BATCH) {
-        const batch = payloads.slice(start, start + NOTIFY_BATCH);
-        try {
-          await listener.notifyOthers(batch);
-        } catch (error) {
-          logger.error({ err: error, events: batch.length }, 'events could not be sent to subscribers');
+    try {
+      while (queued.length > 0) {
+        const payloads = queued;
+        queued = [];
+        for (let start = 0; start < payloads.length; start += NOTIFY_BATCH) {
+          const batch = payloads.slice(start, start + NOTIFY_BATCH);
+          try {
+            await listener.notifyOthers(batch);
+          } catch (error) {
+            logger.error({ err: error, events: batch.length }, 'events could not be sent to subscribers');
+          }
         }
       }
+    } finally {
+      sending = undefined;
     }
   }
 
@@ -280,9 +283,7 @@ export async function connectEvents({ database, logger, payloadLimit = NOTIFY_PA
     async close() {
       closed = true;
       clearInterval(recheck);
-      // Until nothing is queued or on its way (send again: the first may end on a statement whose
-      // `finally` starts another).
-      while (sending || queued.length > 0) await send();
+      await send();
       await listener.stop();
       await delivering;
     },
