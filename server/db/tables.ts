@@ -12,6 +12,7 @@ import {
   timestamp,
   uniqueIndex,
   uuid,
+  type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 
 export const planEnum = pgEnum('plan', ['FREE', 'ENTRY', 'PRO']);
@@ -23,6 +24,7 @@ export const tokenKindEnum = pgEnum('token_kind', ['SESSION', 'API']);
 export const domainStatusEnum = pgEnum('domain_status', ['PENDING', 'VERIFIED']);
 export const ledgerEntryKindEnum = pgEnum('ledger_entry_kind', ['DEPOSIT', 'CHARGE', 'PRORATION', 'REFUND', 'ADJUSTMENT']);
 export const tokenScopeEnum = pgEnum('token_scope', ['READ', 'WRITE', 'BILLING']);
+export const secondFactorPolicyEnum = pgEnum('second_factor_policy', ['NONE', 'ADMINS', 'EVERYONE']);
 
 // Millisecond precision: JavaScript dates carry milliseconds, so keyset cursors round-trip exactly.
 const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
@@ -32,6 +34,8 @@ export const masterAccounts = pgTable('master_accounts', {
   name: text('name').notNull(),
   // Below this balance the owner is invited to recharge (domain.md: 20.00 EUR by default).
   lowBalanceThresholdCents: bigint('low_balance_threshold_cents', { mode: 'number' }).notNull().default(2000),
+  // Who must sign in with a second factor (domain/second-factor.ts); only the owner changes it.
+  secondFactorPolicy: secondFactorPolicyEnum('second_factor_policy').notNull().default('NONE'),
   createdAt: instant('created_at').notNull().defaultNow(),
 });
 
@@ -47,14 +51,26 @@ export const users = pgTable(
     passwordHash: text('password_hash'),
     plan: planEnum('plan').notNull(),
     pendingPlan: planEnum('pending_plan'),
+    // Billing standing only, ACTIVE or PAST_DUE (a check refuses SUSPENDED): billing sets it and
+    // never touches a suspension, which is an administrator's, kept in suspended_at. The API shows
+    // SUSPENDED over PAST_DUE over ACTIVE (domain/users.ts, shownStatus).
     status: userStatusEnum('status').notNull().default('ACTIVE'),
+    suspendedAt: instant('suspended_at'),
+    suspendedBy: uuid('suspended_by').references((): AnyPgColumn => users.id, { onDelete: 'set null' }),
+    suspensionReason: text('suspension_reason'),
     role: userRoleEnum('role').notNull().default('MEMBER'),
     listMembers: text('list_members').array().notNull().default(sql`'{}'::text[]`),
     paidThrough: instant('paid_through'),
+    // TOTP (RFC 6238): the base32 secret, set by enrolment; the factor counts once confirmed.
+    totpSecret: text('totp_secret'),
+    totpConfirmedAt: instant('totp_confirmed_at'),
+    // The time step of the last code accepted: a code is accepted once, and no older one after it.
+    totpLastStep: bigint('totp_last_step', { mode: 'number' }),
     createdAt: instant('created_at').notNull().defaultNow(),
     updatedAt: instant('updated_at').notNull().defaultNow(),
   },
   (t) => [
+    check('users_status_is_billing_standing', sql`${t.status} <> 'SUSPENDED'`),
     uniqueIndex('users_one_owner_per_account').on(t.masterAccountId).where(sql`${t.role} = 'OWNER'`),
     index('users_account_created_idx').on(t.masterAccountId, t.createdAt, t.id),
     index('users_account_name_idx').on(t.masterAccountId, t.displayName, t.id),
@@ -113,11 +129,51 @@ export const apiTokens = pgTable(
     lastUsedAt: instant('last_used_at'),
     expiresAt: instant('expires_at'),
     revokedAt: instant('revoked_at'),
+    // Sessions: the User-Agent and IP address they were opened from, shown in User.sessions.
+    client: text('client'),
+    ipAddress: text('ip_address'),
   },
   (t) => [
     uniqueIndex('api_tokens_hash_key').on(t.tokenHash),
     index('api_tokens_account_created_idx').on(t.masterAccountId, t.createdAt, t.id),
+    index('api_tokens_user_created_idx').on(t.userId, t.createdAt, t.id),
   ],
+);
+
+/** Single-use recovery codes of a second factor, stored as SHA-256 hashes (they are random, 50+ bits). */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    usedAt: instant('used_at'),
+  },
+  (t) => [uniqueIndex('recovery_codes_user_hash_key').on(t.userId, t.codeHash)],
+);
+
+/**
+ * A log-in whose password was right, waiting for its second factor: `completeLogIn` trades the
+ * challenge (shown once, stored as a hash) and a code for a session, once, before it expires.
+ */
+export const logInChallenges = pgTable(
+  'log_in_challenges',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    challengeHash: text('challenge_hash').notNull(),
+    client: text('client'),
+    ipAddress: text('ip_address'),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    expiresAt: instant('expires_at').notNull(),
+    usedAt: instant('used_at'),
+  },
+  (t) => [uniqueIndex('log_in_challenges_hash_key').on(t.challengeHash), index('log_in_challenges_user_idx').on(t.userId)],
 );
 
 export const auditEvents = pgTable(
