@@ -191,6 +191,8 @@ export interface Context {
   now: Date;
   /** The IP address the request came from (see clientAddress); null for an in-process call. */
   client: string | null;
+  /** The User-Agent the request came with (at most 300 characters), shown on the sessions it opens. */
+  userAgent: string | null;
   viewer: Viewer | null;
   /**
    * The loaders of one master account, made on first use and kept for the request. Objects pass
@@ -263,7 +265,8 @@ export async function createContext(
     }
     return found;
   };
-  return { db, config: services.config, dns: services.dns, events: services.events, now, client, viewer, loaders };
+  const userAgent = request.headers.get('user-agent')?.slice(0, 300) ?? null;
+  return { db, config: services.config, dns: services.dns, events: services.events, now, client, userAgent, viewer, loaders };
 }
 
 /**

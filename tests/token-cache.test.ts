@@ -13,8 +13,8 @@ import { until } from './until.js';
 function entry(masterAccountId: string, cachedAt: number, expiresAt: number | null = null): CachedToken {
   return {
     authenticated: {
-      viewer: { tokenId: 't', tokenKind: 'API', scopes: ['READ'], userId: 'u', masterAccountId, role: 'OWNER', ownerPlan: 'PRO' },
-      masterAccount: { id: masterAccountId, name: 'n', lowBalanceThresholdCents: 0, createdAt: new Date(0) },
+      viewer: { tokenId: 't', tokenKind: 'API', scopes: ['READ'], userId: 'u', masterAccountId, role: 'OWNER', ownerPlan: 'PRO', secondFactor: false },
+      masterAccount: { id: masterAccountId, name: 'n', lowBalanceThresholdCents: 0, secondFactorPolicy: 'NONE', createdAt: new Date(0) },
     },
     expiresAt,
     lastUsedAt: null,

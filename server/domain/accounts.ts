@@ -25,8 +25,16 @@ export interface SessionResult extends IssuedToken {
   masterAccountId: string;
 }
 
+/** Where a request comes from, recorded on the sessions it opens (User.sessions shows it). */
+export interface Origin {
+  /** The User-Agent header. */
+  client: string | null;
+  /** The IP address (see context.ts, clientAddress). */
+  ipAddress: string | null;
+}
+
 /** Creates a master account, its owner and a first session, all or nothing. */
-export async function signUp(db: Db, mailDomain: string, input: SignUpInput, now: Date): Promise<SessionResult> {
+export async function signUp(db: Db, mailDomain: string, input: SignUpInput, now: Date, origin?: Origin): Promise<SessionResult> {
   const name = requireText('organizationName', input.organizationName, 1, 100);
   const parsed = parseAddress('ownerAddress', input.ownerAddress);
   // A new master account has no verified domains yet: the owner starts on the provider's domain.
@@ -50,6 +58,7 @@ export async function signUp(db: Db, mailDomain: string, input: SignUpInput, now
       name: 'sign-up session',
       scopes: [...TOKEN_SCOPES],
       expiresAt: sessionExpiry(now),
+      ...origin,
     });
     await recordAudit(tx, {
       masterAccountId: account.id,
@@ -73,7 +82,28 @@ export async function logIn(
   input: { address: string; password: string },
   now: Date,
   client: string | null = null,
+  userAgent: string | null = null,
 ): Promise<SessionResult> {
+  const user = await checkPassword(db, input, now, client);
+  return openSession(db, user, now, { client: userAgent, ipAddress: client });
+}
+
+/** A person whose password was proven by checkPassword. */
+export interface ProvenUser {
+  id: string;
+  masterAccountId: string;
+}
+
+/**
+ * The first step of signing in: the address and password, throttled (see logIn). Refuses a
+ * suspended user, after the password, so a guesser learns nothing of suspensions.
+ */
+export async function checkPassword(
+  db: Db,
+  input: { address: string; password: string },
+  now: Date,
+  client: string | null,
+): Promise<ProvenUser> {
   // PostgreSQL text cannot hold NUL; no address has one, so it becomes a character none has either.
   const address = input.address.trim().toLowerCase().replaceAll('\u0000', '\ufffd');
   const attempt = await countLogInAttempt(db, address, client, now);
@@ -82,7 +112,7 @@ export async function logIn(
       id: users.id,
       masterAccountId: users.masterAccountId,
       passwordHash: users.passwordHash,
-      status: users.status,
+      suspendedAt: users.suspendedAt,
     })
     .from(addresses)
     .innerJoin(users, eq(users.id, addresses.userId))
@@ -94,10 +124,14 @@ export async function logIn(
   if (!user || !valid) throw new InvalidCredentialsError();
   // The password is proven, so its failures are forgotten even if the account is suspended.
   await forgetLogInFailures(db, attempt);
-  if (user.status === 'SUSPENDED') {
+  if (user.suspendedAt) {
     throw new ForbiddenError('This account is suspended; ask an administrator of your organization.');
   }
+  return { id: user.id, masterAccountId: user.masterAccountId };
+}
 
+/** Opens a 30-day session for a user whose credentials were proven, with its audit event. */
+export async function openSession(db: Db, user: ProvenUser, now: Date, origin: Origin): Promise<SessionResult> {
   return db.transaction(async (tx) => {
     const issued = await issueToken(tx, {
       masterAccountId: user.masterAccountId,
@@ -106,6 +140,7 @@ export async function logIn(
       name: 'log-in session',
       scopes: [...TOKEN_SCOPES],
       expiresAt: sessionExpiry(now),
+      ...origin,
     });
     await recordAudit(tx, {
       masterAccountId: user.masterAccountId,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, count, eq, getTableColumns, gt, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, gt, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import { keysetPage, type PageArgs } from '../db/pagination.js';
@@ -29,7 +29,17 @@ export interface IssuedToken {
 /** Creates a token with 256 random bits; the secret is returned once and only its hash is kept. */
 export async function issueToken(
   tx: Db,
-  values: { masterAccountId: string; userId: string; kind: 'SESSION' | 'API'; name: string; scopes: TokenScope[]; expiresAt: Date | null },
+  values: {
+    masterAccountId: string;
+    userId: string;
+    kind: 'SESSION' | 'API';
+    name: string;
+    scopes: TokenScope[];
+    expiresAt: Date | null;
+    /** Where a session is opened from: the User-Agent and the IP address. */
+    client?: string | null;
+    ipAddress?: string | null;
+  },
 ): Promise<IssuedToken> {
   const token = PREFIX[values.kind] + randomBytes(32).toString('base64url');
   const [row] = await tx
@@ -67,6 +77,7 @@ const authentication = preparedStatement((db) =>
       userId: users.id,
       masterAccountId: users.masterAccountId,
       role: users.role,
+      totpConfirmedAt: users.totpConfirmedAt,
       ownerPlan: owners.plan,
       masterAccount: getTableColumns(masterAccounts),
     })
@@ -79,7 +90,8 @@ const authentication = preparedStatement((db) =>
         eq(apiTokens.tokenHash, sql.placeholder('tokenHash')),
         isNull(apiTokens.revokedAt),
         or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`${sql.placeholder('now')}::timestamptz`)),
-        literally(ne(users.status, 'SUSPENDED')),
+        // A suspension stops every token of the user until an administrator lifts it.
+        isNull(users.suspendedAt),
       ),
     )
     .prepare('mailadmin_authenticate'),
@@ -110,6 +122,7 @@ export async function authenticateWithAccount(db: Db, token: string, now: Date, 
           masterAccountId: row.masterAccountId,
           role: row.role,
           ownerPlan: row.ownerPlan,
+          secondFactor: row.totpConfirmedAt !== null,
         },
         masterAccount: row.masterAccount,
       },

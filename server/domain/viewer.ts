@@ -15,6 +15,8 @@ export interface Viewer {
   scopes: readonly TokenScope[];
   tokenId: string;
   tokenKind: 'SESSION' | 'API';
+  /** Whether the user has a confirmed second factor (TOTP). */
+  secondFactor: boolean;
 }
 
 export function isAdmin(viewer: Viewer): boolean {

@@ -54,7 +54,7 @@ builder.queryField('viewer', (t) =>
 );
 
 /** The viewer a new session will have, so the same response can show who signed in. */
-function sessionViewer(session: SessionResult, role: Viewer['role'], ownerPlan: Viewer['ownerPlan']): Viewer {
+export function sessionViewer(session: SessionResult, role: Viewer['role'], ownerPlan: Viewer['ownerPlan'], secondFactor = false): Viewer {
   return {
     userId: session.userId,
     masterAccountId: session.masterAccountId,
@@ -63,6 +63,7 @@ function sessionViewer(session: SessionResult, role: Viewer['role'], ownerPlan: 
     scopes: [...TOKEN_SCOPES],
     tokenId: session.row.id,
     tokenKind: 'SESSION',
+    secondFactor,
   };
 }
 
@@ -104,7 +105,7 @@ builder.mutationField('signUp', (t) =>
     errors: { types: [ValidationError, AddressTakenError, AddressReservedError, DomainNotVerifiedError] },
     args: { input: t.arg({ type: SignUpInput, required: true, description: 'The master account and its owner.' }) },
     resolve: async (_root, { input }, context: Context) => {
-      const session = await signUp(context.db, context.config.mailDomain, input, context.now);
+      const session = await signUp(context.db, context.config.mailDomain, input, context.now, { client: context.userAgent, ipAddress: context.client });
       return { token: session.token, viewer: sessionViewer(session, 'OWNER', input.plan) };
     },
   }),
@@ -126,7 +127,7 @@ builder.mutationField('logIn', (t) =>
     errors: { types: [InvalidCredentialsError, ForbiddenError, RateLimitedError] },
     args: { input: t.arg({ type: LogInInput, required: true, description: 'Address and password.' }) },
     resolve: async (_root, { input }, context: Context) => {
-      const session = await logIn(context.db, input, context.now, context.client);
+      const session = await logIn(context.db, input, context.now, context.client, context.userAgent);
       const user = await context.loaders(session.masterAccountId).user.load(session.userId);
       const owner = await context.loaders(session.masterAccountId).owner.load(session.masterAccountId);
       if (!user) throw new Error(`signed-in user ${session.userId} is not loadable`);
