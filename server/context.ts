@@ -33,6 +33,7 @@ import { UnauthenticatedError } from './domain/errors.js';
 import type { TokenCache } from './domain/token-cache.js';
 import { authenticateWithAccount } from './domain/tokens.js';
 import { loadOwners, loadUsers, type UserRow } from './domain/users.js';
+import { loadSessions, type SessionRow } from './domain/sessions.js';
 import type { Viewer } from './domain/viewer.js';
 
 export type MasterAccountRow = typeof masterAccounts.$inferSelect;
@@ -131,6 +132,7 @@ function createLoaders(db: Db, masterAccountId: string) {
         .from(masterAccounts)
         .where(and(inArray(masterAccounts.id, ids), eq(masterAccounts.id, masterAccountId))),
     ),
+    session: rowLoader<SessionRow & { revokedAt: Date | null }>((ids) => loadSessions(db, masterAccountId, ids)),
     apiToken: rowLoader<ApiTokenRow>((ids) =>
       db
         .select()

@@ -194,6 +194,8 @@ export const MUTATION_CHANGES_AUTHENTICATION: Record<string, boolean> = {
   deleteUser: true,
   revokeApiToken: true,
   logOut: true,
+  revokeSessions: true,
+  transferOwnership: true, // two roles
   setLowBalanceThreshold: true, // a column of the master account row
   // Billing renewals never touch the owner and never suspend anyone.
   addDeposit: false,

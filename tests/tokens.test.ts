@@ -286,6 +286,8 @@ describe('createApiToken', () => {
       deleteResource: () => ({ resourceId }),
       shareResource: () => ({ resourceId, groupId, permission: 'MANAGE' }),
       unshareResource: () => ({ resourceId, groupId }),
+      revokeSessions: () => ({ userId: victim.id }),
+      transferOwnership: () => ({ newOwnerId: victim.id, password: PASSWORD }),
     };
 
     const introspection = await app.gql(MUTATION_FIELDS, {}, read.token);

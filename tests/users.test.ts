@@ -671,7 +671,7 @@ describe('updateUser', () => {
     const suspended = await updateUser(tenant.token, { userId: user.id, status: 'SUSPENDED' });
     expect(suspended.__typename).toBe('UpdateUserSuccess');
     expect(suspended.user.status).toBe('SUSPENDED');
-    const event = await expectOneNewEvent(tenant.token, auditBefore, { action: 'user.update', actorId: tenant.ownerId, targetId: user.id });
+    const event = await expectOneNewEvent(tenant.token, auditBefore, { action: 'user.suspend', actorId: tenant.ownerId, targetId: user.id });
     expect(event.details).toMatchObject({ status: 'SUSPENDED' });
 
     expectFailure(await logIn(user.address, PASSWORD), 'ForbiddenError', 'FORBIDDEN');
@@ -1256,7 +1256,7 @@ describe('the audit log of user mutations', () => {
       'UpdateUserSuccess',
     );
     const afterUpdate = await auditLog(tenant.token);
-    await expectOneNewEvent(tenant.token, afterCreate, { action: 'user.update', actorId: tenant.ownerId, targetId: id });
+    await expectOneNewEvent(tenant.token, afterCreate, { action: 'user.suspend', actorId: tenant.ownerId, targetId: id });
 
     expect((await changePlan(tenant.token, { userId: id, plan: 'PRO' })).__typename).toBe('ChangePlanSuccess');
     const afterPlan = await auditLog(tenant.token);
@@ -1270,7 +1270,7 @@ describe('the audit log of user mutations', () => {
     expect(log.events.map((event) => event.action)).toEqual([
       'user.delete',
       'user.change_plan',
-      'user.update',
+      'user.suspend',
       'user.create',
       'billing.deposit',
       'account.sign_up',

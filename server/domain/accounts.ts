@@ -152,6 +152,24 @@ export async function openSession(db: Db, user: ProvenUser, now: Date, origin: O
   });
 }
 
+/**
+ * A signed-in person re-entering their password to confirm a grave step (handing the account over,
+ * a second factor). Throttled and counted as a log-in attempt on their address: a stolen session
+ * cannot guess the password faster than a log-in form could. A wrong password is INVALID_CREDENTIALS.
+ */
+export async function reenterPassword(db: Db, userId: string, password: string, now: Date, client: string | null): Promise<void> {
+  const [user] = await db
+    .select({ address: addresses.address, passwordHash: users.passwordHash })
+    .from(users)
+    .innerJoin(addresses, and(eq(addresses.userId, users.id), literally(eq(addresses.kind, 'PRIMARY'))))
+    .where(eq(users.id, userId));
+  if (!user) throw new Error(`user ${userId} has no primary address`);
+  const attempt = await countLogInAttempt(db, user.address, client, now);
+  const valid = user.passwordHash ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDecoy(password);
+  if (!valid) throw new InvalidCredentialsError();
+  await forgetLogInFailures(db, attempt);
+}
+
 /** Ends the session the request was made with; API tokens are ended with revokeApiToken instead. */
 export async function logOut(db: Db, viewer: Viewer | null, now: Date): Promise<boolean> {
   if (!viewer || viewer.tokenKind !== 'SESSION') return false;

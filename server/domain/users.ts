@@ -1,4 +1,4 @@
-import { and, count, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, ilike, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { SelectedFields } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import type { AliasRow } from './aliases.js';
@@ -13,6 +13,7 @@ import { planTerms, type Plan } from './plans.js';
 import { formatCents } from './money.js';
 import { charge, chargePeriod, lockAccount, planChange, type LedgerEntryRow, type MoneyEvents } from './billing.js';
 import { requirePassword, requireText } from './validation.js';
+import { endSessions } from './sessions.js';
 import { assertAdmin, type UserRole, type Viewer } from './viewer.js';
 
 export type AccountKind = 'PERSON' | 'MAILING_LIST';
@@ -27,7 +28,11 @@ export const userColumns = {
   kind: users.kind,
   plan: users.plan,
   pendingPlan: users.pendingPlan,
-  status: users.status,
+  // SUSPENDED over PAST_DUE over ACTIVE: the suspension is an administrator's, the column is billing's.
+  // Aliased, so the columns can be selected inside subqueries too (groups.ts' member pages).
+  status: sql<UserStatus>`case when ${users.suspendedAt} is not null then 'SUSPENDED'::user_status else ${users.status} end`.as('status'),
+  suspendedAt: users.suspendedAt,
+  suspensionReason: users.suspensionReason,
   role: users.role,
   listMembers: users.listMembers,
   paidThrough: users.paidThrough,
@@ -206,33 +211,50 @@ export interface UpdateUserInput {
   displayName?: string | null;
   password?: string | null;
   status?: UserStatus | null;
+  /** Why the user is suspended; only with status SUSPENDED. */
+  suspensionReason?: string | null;
   role?: UserRole | null;
   listMembers?: readonly string[] | null;
 }
 
-export async function updateUser(db: Db, viewer: Viewer, input: UpdateUserInput): Promise<UserRow> {
+/**
+ * Who may change what of whom, beyond "administrators manage users" (domain.md, "Authority inside
+ * a master account"): only the owner changes anything of the owner, and an ADMIN resets the
+ * passwords of MEMBERs (and mailing lists, which are MEMBERs) only, never another ADMIN's.
+ */
+export function assertMayChange(viewer: Viewer, target: { id: string; role: UserRole }, what: { password: boolean }): void {
+  if (viewer.userId === target.id) return;
+  if (target.role === 'OWNER') throw new ForbiddenError("Only the owner changes the owner's account.");
+  if (what.password && viewer.role !== 'OWNER' && target.role !== 'MEMBER') {
+    throw new ForbiddenError("An administrator may reset the passwords of members only; an administrator's password is changed by its holder or the owner.");
+  }
+}
+
+export async function updateUser(db: Db, viewer: Viewer, input: UpdateUserInput, now: Date): Promise<UserRow> {
   const selfService = input.userId === viewer.userId && input.status == null && input.role == null && input.listMembers == null;
   if (!selfService) assertAdmin(viewer, "change another user's account, status or role");
 
   const changes: Partial<typeof users.$inferInsert> = {};
   if (input.displayName != null) changes.displayName = requireText('displayName', input.displayName, 1, 100);
   if (input.password != null) changes.passwordHash = await hashPassword(requirePassword('password', input.password));
-  if (input.status != null) {
-    if (input.status === 'PAST_DUE') throw new ValidationError('status', 'PAST_DUE is set by billing, not by hand');
-    changes.status = input.status;
+  if (input.status === 'PAST_DUE') throw new ValidationError('status', 'PAST_DUE is set by billing, not by hand');
+  if (input.suspensionReason != null && input.status !== 'SUSPENDED') {
+    throw new ValidationError('suspensionReason', 'is given only with status SUSPENDED');
   }
+  const reason = input.suspensionReason == null ? null : requireText('suspensionReason', input.suspensionReason, 1, 500);
   if (input.role != null) changes.role = requireAssignableRole(input.role);
   if (input.listMembers != null) changes.listMembers = parseListMembers('listMembers', input.listMembers);
-  if (Object.keys(changes).length === 0) {
+  if (Object.keys(changes).length === 0 && input.status == null) {
     throw new ValidationError('input', 'name at least one of displayName, password, status, role or listMembers');
   }
 
   return db.transaction(async (tx) => {
     const user = await lockUser(tx, viewer, input.userId);
-    if (user.role === 'OWNER' && (changes.status === 'SUSPENDED' || changes.role)) {
+    if (user.role === 'OWNER' && (input.status === 'SUSPENDED' || changes.role)) {
       throw new ForbiddenError("The owner's status and role cannot be changed.");
     }
-    if (user.id === viewer.userId && changes.status === 'SUSPENDED') {
+    assertMayChange(viewer, user, { password: changes.passwordHash !== undefined });
+    if (user.id === viewer.userId && input.status === 'SUSPENDED') {
       throw new ForbiddenError('You cannot suspend your own account.');
     }
     if (user.kind === 'MAILING_LIST' && changes.passwordHash) {
@@ -244,19 +266,47 @@ export async function updateUser(db: Db, viewer: Viewer, input: UpdateUserInput)
     if (user.kind === 'MAILING_LIST' && changes.role && changes.role !== 'MEMBER') {
       throw new ValidationError('role', 'a mailing list cannot administer the master account');
     }
-    if (user.status === 'PAST_DUE' && changes.status === 'ACTIVE') {
+    const suspended = user.suspendedAt !== null;
+    if (input.status === 'ACTIVE' && !suspended && user.status === 'PAST_DUE') {
       throw new ValidationError('status', 'a PAST_DUE account becomes ACTIVE when its renewal is paid');
     }
-    await tx.update(users).set({ ...changes, updatedAt: sql`now()` }).where(eq(users.id, user.id));
+    if (input.status === 'SUSPENDED') {
+      // Suspending again keeps the first instant; a new reason replaces the old one.
+      Object.assign(changes, {
+        suspendedAt: user.suspendedAt ?? now,
+        suspendedBy: suspended ? undefined : viewer.userId,
+        suspensionReason: reason ?? (suspended ? user.suspensionReason : null),
+      });
+    } else if (input.status === 'ACTIVE' && suspended) {
+      // Billing standing was kept apart all along: a renewal unpaid meanwhile shows PAST_DUE now.
+      Object.assign(changes, { suspendedAt: null, suspendedBy: null, suspensionReason: null });
+    }
+    const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+    await tx.update(users).set({ ...defined, updatedAt: sql`now()` }).where(eq(users.id, user.id));
+    // A suspension ends every session of the user (their API tokens are stopped by the suspension
+    // itself and work again when it is lifted); a new password ends every session but the one
+    // that set it, so a thief's stolen session dies with the old password.
+    const endedSessions =
+      input.status === 'SUSPENDED'
+        ? await endSessions(tx, user.id, now, null)
+        : changes.passwordHash !== undefined
+          ? await endSessions(tx, user.id, now, viewer.tokenId)
+          : 0;
+    const changed = Object.keys(changes)
+      .filter((key) => !['suspendedAt', 'suspendedBy', 'suspensionReason'].includes(key))
+      .map((key) => (key === 'passwordHash' ? 'password' : key));
+    if (input.status != null) changed.push('status');
     await recordAudit(tx, {
       masterAccountId: viewer.masterAccountId,
       actorId: viewer.userId,
-      action: 'user.update',
+      action: input.status === 'SUSPENDED' && !suspended ? 'user.suspend' : input.status === 'ACTIVE' && suspended ? 'user.reactivate' : 'user.update',
       target: { type: 'User', id: user.id },
       details: {
-        changed: Object.keys(changes).map((key) => (key === 'passwordHash' ? 'password' : key)),
-        ...(changes.status ? { status: changes.status } : {}),
+        changed,
+        ...(input.status ? { status: input.status } : {}),
+        ...(reason ? { reason } : {}),
         ...(changes.role ? { role: changes.role } : {}),
+        ...(endedSessions > 0 ? { endedSessions } : {}),
       },
     });
     const [updated] = await selectUsers(tx).where(eq(users.id, user.id));
@@ -288,6 +338,8 @@ export async function changePlan(
     // The account lock comes first, as in every money move, so locks are always taken in one order.
     const account = await lockAccount(tx, viewer.masterAccountId);
     const user = await lockUser(tx, viewer, input.userId);
+    // Only the owner moves the owner's plan: an ADMIN moving it to FREE would lock the console.
+    assertMayChange(viewer, user, { password: false });
     const change = planChange(user, input.plan, now);
     if (change.kind === 'NONE') return { user, ledgerEntry: null, events };
     let ledgerEntry: LedgerEntryRow | null = null;
@@ -376,6 +428,12 @@ export async function deleteUser(db: Db, viewer: Viewer, userId: string, now: Da
   });
 }
 
+/** Users whose shown status (see userColumns) is `status`. */
+function statusIs(status: UserStatus): SQL | undefined {
+  if (status === 'SUSPENDED') return isNotNull(users.suspendedAt);
+  return and(isNull(users.suspendedAt), eq(users.status, status));
+}
+
 export interface UserFilter {
   plan?: Plan | null;
   status?: UserStatus | null;
@@ -462,7 +520,7 @@ export async function listUsers(
 ) {
   const conditions: (SQL | undefined)[] = [eq(users.masterAccountId, masterAccountId)];
   if (filter?.plan) conditions.push(eq(users.plan, filter.plan));
-  if (filter?.status) conditions.push(eq(users.status, filter.status));
+  if (filter?.status) conditions.push(statusIs(filter.status));
   if (filter?.kind) conditions.push(eq(users.kind, filter.kind));
   const search = filter?.search?.trim();
   // PostgreSQL text cannot hold NUL, so the pattern could not even be sent.

@@ -12,6 +12,7 @@ import './domains.js';
 import './aliases.js';
 import './billing.js';
 import './groups.js';
+import './sessions.js';
 
 type IdOf = GraphQLFieldResolver<unknown, unknown, unknown, unknown>;
 

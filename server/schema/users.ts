@@ -58,7 +58,19 @@ builder.node(UserRef, {
       nullable: true,
       description: 'A downgrade that takes effect at the next renewal; null when none is pending.',
     }),
-    status: t.expose('status', { type: UserStatusEnum, description: 'Whether the account can be used.' }),
+    status: t.expose('status', {
+      type: UserStatusEnum,
+      description: 'Whether the account can be used: SUSPENDED (an administrator\'s decision) over PAST_DUE (billing\'s) over ACTIVE.',
+    }),
+    suspendedAt: t.expose('suspendedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When an administrator suspended the account; null when it is not suspended.',
+    }),
+    suspensionReason: t.exposeString('suspensionReason', {
+      nullable: true,
+      description: 'Why the account is suspended, as the administrator who suspended it wrote; null when not suspended or none was given.',
+    }),
     role: t.expose('role', { type: UserRoleEnum, description: 'Powers inside the master account.' }),
     paidThrough: t.expose('paidThrough', {
       type: 'DateTime',
@@ -135,7 +147,12 @@ const UpdateUserInput = builder.inputType('UpdateUserInput', {
     userId: t.id({ required: true, description: 'The user to change.' }),
     displayName: t.string({ description: 'A new display name (1-100 characters).' }),
     password: t.string({ description: 'A new password (at least 10 characters); people only.' }),
-    status: t.field({ type: UserStatusEnum, description: 'SUSPENDED to block the account, ACTIVE to reactivate it.' }),
+    status: t.field({
+      type: UserStatusEnum,
+      description:
+        'SUSPENDED to block the account (its sessions end, its tokens stop; billing never lifts it); ACTIVE to lift a suspension (a renewal unpaid meanwhile shows PAST_DUE). PAST_DUE is billing\'s, never set by hand.',
+    }),
+    suspensionReason: t.string({ description: 'Why the user is suspended (1-500 characters), recorded with the suspension; only with status SUSPENDED.' }),
     role: t.field({ type: UserRoleEnum, description: 'ADMIN or MEMBER; the owner keeps OWNER.' }),
     listMembers: t.stringList({ description: 'For mailing lists: the new member addresses, replacing the old ones.' }),
   }),
@@ -145,11 +162,11 @@ builder.mutationField('updateUser', (t) =>
   t.withAuth({ write: true }).field({
     type: UserPayload('UpdateUserSuccess', 'The user account was changed.'),
     description:
-      'Changes a user account. Administrators may change anyone; every user may change their own display name and password.',
+      "Changes a user account. Every user may change their own display name and password; the owner and administrators change others, except that only the owner changes anything of the owner, and an administrator resets the passwords of MEMBERs only. A new password ends every other session of that user.",
     errors: { types: CONSOLE_ERRORS },
     args: { input: t.arg({ type: UpdateUserInput, required: true, description: 'What to change.' }) },
     resolve: async (_root, { input }, context) => ({
-      user: await updateUser(context.db, context.viewer, { ...input, userId: parseGlobalId('userId', input.userId, 'User') }),
+      user: await updateUser(context.db, context.viewer, { ...input, userId: parseGlobalId('userId', input.userId, 'User') }, context.now),
     }),
   }),
 );
@@ -166,7 +183,7 @@ builder.mutationField('changePlan', (t) =>
   t.withAuth({ write: true }).field({
     type: ChargedUserPayload('ChangePlanSuccess', 'The plan was changed, or a downgrade scheduled for the next renewal.'),
     description:
-      "Changes a user's plan. An upgrade is charged at once (prorated to the day within a paid period); a downgrade is pending until the next renewal, without refund. Administrators; a FREE owner may upgrade themselves to unlock the console.",
+      "Changes a user's plan. An upgrade is charged at once (prorated to the day within a paid period); a downgrade is pending until the next renewal, without refund. Administrators; only the owner changes the owner's plan, and a FREE owner may upgrade themselves to unlock the console.",
     errors: { types: [...CONSOLE_ERRORS, InsufficientFundsError] },
     args: { input: t.arg({ type: ChangePlanInput, required: true, description: 'The user and the plan.' }) },
     resolve: async (_root, { input }, context) => {
