@@ -10,6 +10,7 @@ import { balanceOf, type LedgerEntryRow } from './domain/billing.js';
 import { loadAliases, loadAliasesOfUsers, type AliasRow } from './domain/aliases.js';
 import type { DnsLookup } from './domain/dns.js';
 import type { Events } from './pubsub.js';
+import type { SubscriptionGuard } from './subscription-guard.js';
 import type { DomainRow } from './domain/domains.js';
 import {
   countMembersOfGroups,
@@ -189,6 +190,8 @@ export interface Context {
   dns: DnsLookup;
   /** Where committed changes are announced to subscriptions. */
   events: Events;
+  /** Ends live subscriptions whose token stops working (subscription-guard.ts). */
+  subscriptions: SubscriptionGuard;
   /** The instant the request started; every rule in one request sees the same "now". */
   now: Date;
   /** The IP address the request came from (see clientAddress); null for an in-process call. */
@@ -196,6 +199,11 @@ export interface Context {
   /** The User-Agent the request came with (at most 300 characters), shown on the sessions it opens. */
   userAgent: string | null;
   viewer: Viewer | null;
+  /**
+   * The bearer token when the viewer came from this process's token cache: a mutation looks it up
+   * in the database again before it runs (yoga.ts, useWritesAuthorisedByDatabase). Null otherwise.
+   */
+  cachedToken: string | null;
   /**
    * The loaders of one master account, made on first use and kept for the request. Objects pass
    * their own master account's id, so nested fields never reach outside the tenant of their parent.
@@ -240,7 +248,7 @@ export function clientAddress(request: Request, peer: string | undefined, trustP
 }
 
 export async function createContext(
-  services: { db: Db; config: Config; dns: DnsLookup; events: Events; tokens?: TokenCache },
+  services: { db: Db; config: Config; dns: DnsLookup; events: Events; subscriptions: SubscriptionGuard; tokens?: TokenCache },
   request: Request,
   /** The TCP peer's address, when the request came over a socket. */
   peer?: string,
@@ -250,6 +258,7 @@ export async function createContext(
   const client = clientAddress(request, peer, services.config.trustProxy);
   const token = bearerToken(request.headers.get('authorization'));
   const authenticated = token ? await authenticateWithAccount(db, token, now, services.tokens) : null;
+  const cachedToken = authenticated?.cached ? token : null;
   // A token that was sent but is not valid is an error even on fields that need none, so a client
   // with an expired token learns it at once instead of seeing a signed-out view.
   if (token && !authenticated) throw new UnauthenticatedError('The bearer token is unknown, expired or revoked.');
@@ -268,7 +277,19 @@ export async function createContext(
     return found;
   };
   const userAgent = request.headers.get('user-agent')?.slice(0, 300) ?? null;
-  return { db, config: services.config, dns: services.dns, events: services.events, now, client, userAgent, viewer, loaders };
+  return {
+    db,
+    config: services.config,
+    dns: services.dns,
+    events: services.events,
+    subscriptions: services.subscriptions,
+    now,
+    client,
+    userAgent,
+    viewer,
+    cachedToken,
+    loaders,
+  };
 }
 
 /**

@@ -11,8 +11,10 @@ import type { Database } from './db/client.js';
 import { createDnsLookup } from './domain/dns.js';
 import { useRequestObservation } from './metrics.js';
 import { createEvents, type Events } from './pubsub.js';
-import { AppError } from './domain/errors.js';
 import { listenForTokenChanges, TokenCache } from './domain/token-cache.js';
+import { authenticateWithAccount } from './domain/tokens.js';
+import { AppError, UnauthenticatedError } from './domain/errors.js';
+import { SubscriptionGuard } from './subscription-guard.js';
 import { CSRF_HEADER, MAX_REQUEST_BODY_BYTES, useQueryLimits, useRequestBodyLimit } from './limits.js';
 import { schema } from './schema/index.js';
 
@@ -234,8 +236,8 @@ function mayChangeAuthentication(operation: OperationDefinitionNode): boolean {
  * answering: a client that revokes a token or suspends a user and sends the next request at once
  * finds the change in force. (Any other change still reaches the cache through the triggers.)
  */
-function useTokenCache(database: Database, tokens: TokenCache, logger: Logger | undefined): Plugin<Context> {
-  const stopListening = listenForTokenChanges(database, tokens, logger);
+function useTokenCache(database: Database, tokens: TokenCache, logger: Logger | undefined, subscriptions: SubscriptionGuard): Plugin<Context> {
+  const stopListening = listenForTokenChanges(database, tokens, logger, (masterAccountId) => subscriptions.invalidate(masterAccountId));
   return {
     onExecute({ args }) {
       const operation = getOperationAST(args.document, args.operationName);
@@ -247,9 +249,40 @@ function useTokenCache(database: Database, tokens: TokenCache, logger: Logger | 
   };
 }
 
+/**
+ * Writes are authorised by the database, not by a cache: a mutation whose viewer came from this
+ * process's token cache looks its token up again before it runs. Another replica may have revoked
+ * the token, suspended, deleted or demoted its user a moment ago, and this process hears of it
+ * only when the NOTIFY arrives. Reads may lag by that notification (README, Replicas).
+ */
+function useWritesAuthorisedByDatabase(database: Database): Plugin<Context> {
+  return {
+    async onExecute({ args, setResultAndStopExecution }) {
+      const context = args.contextValue as Context;
+      if (context.cachedToken === null || getOperationAST(args.document, args.operationName)?.operation !== 'mutation') return;
+      const fresh = await authenticateWithAccount(database.db, context.cachedToken, context.now);
+      if (!fresh) {
+        const error = new UnauthenticatedError('The bearer token is unknown, expired or revoked.');
+        setResultAndStopExecution({ errors: [new GraphQLError(error.message, { originalError: error, extensions: error.extensions })] });
+        return;
+      }
+      context.viewer = fresh.viewer;
+      context.cachedToken = null;
+    },
+  };
+}
+
 export function buildYoga({ database, config, logger, events }: BuildYogaOptions): YogaServerInstance<ServerContext, Context> {
   const tokens = config.tokenCache ? new TokenCache() : undefined;
-  const services = { db: database.db, config, dns: createDnsLookup(config.dnsServers), events: events ?? createEvents(), tokens };
+  const subscriptions = new SubscriptionGuard(database.db, { logger });
+  const services = {
+    db: database.db,
+    config,
+    dns: createDnsLookup(config.dnsServers),
+    events: events ?? createEvents(),
+    subscriptions,
+    tokens,
+  };
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -276,7 +309,8 @@ export function buildYoga({ database, config, logger, events }: BuildYogaOptions
       useEndUnansweredSubscriptions(),
       ...useQueryLimits({ production: config.production }),
       ...(config.graphqlJit ? [useGraphQlJit({}, { enableIf: jitCanRun })] : []),
-      ...(tokens ? [useTokenCache(database, tokens, logger)] : []),
+      ...(tokens ? [useTokenCache(database, tokens, logger, subscriptions), useWritesAuthorisedByDatabase(database)] : []),
+      { onDispose: () => subscriptions.close() },
     ],
   });
 }

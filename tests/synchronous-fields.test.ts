@@ -7,6 +7,7 @@ import { createDnsLookup } from '../server/domain/dns.js';
 import { listGroups } from '../server/domain/groups.js';
 import { listUsers } from '../server/domain/users.js';
 import { createEvents } from '../server/pubsub.js';
+import { SubscriptionGuard } from '../server/subscription-guard.js';
 import { globalIdOf } from '../server/schema/ids.js';
 import { schema } from '../server/schema/index.js';
 import { decodeId, MAIL_DOMAIN, startApp, unique } from './harness.js';
@@ -38,7 +39,7 @@ function infoOf(selection: string): GraphQLResolveInfo {
 
 async function contextOf(token: string) {
   const config = { ...loadConfig({}), mailDomain: MAIL_DOMAIN };
-  const services = { db: app.database.db, config, dns: createDnsLookup([]), events: createEvents() };
+  const services = { db: app.database.db, config, dns: createDnsLookup([]), events: createEvents(), subscriptions: new SubscriptionGuard(app.database.db) };
   return createContext(services, new Request('http://test/graphql', { headers: { authorization: `Bearer ${token}` } }));
 }
 
@@ -49,7 +50,7 @@ describe('fields of every object in a page', () => {
       (type) => isObjectType(type) && type.getInterfaces().some((iface) => iface.name === 'Node'),
     );
     expect(nodeTypes.map((type) => type.name).sort()).toEqual(
-      ['Alias', 'ApiToken', 'AuditEvent', 'Domain', 'Group', 'LedgerEntry', 'MasterAccount', 'SharedResource', 'User'].sort(),
+      ['Alias', 'ApiToken', 'AuditEvent', 'Domain', 'Group', 'LedgerEntry', 'MasterAccount', 'Session', 'SharedResource', 'User'].sort(),
     );
     for (const type of nodeTypes) {
       const resolved = resolverOf(type.name, 'id')({ id }, {}, undefined, infoOf('id'));

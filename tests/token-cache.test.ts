@@ -11,11 +11,13 @@ import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.j
 import { until } from './until.js';
 
 function entry(masterAccountId: string, cachedAt: number, expiresAt: number | null = null): CachedToken {
+  const authenticated = {
+    viewer: { tokenId: 't', tokenKind: 'API' as const, scopes: ['READ' as const], userId: 'u', masterAccountId, role: 'OWNER' as const, ownerPlan: 'PRO' as const, secondFactor: false },
+    masterAccount: { id: masterAccountId, name: 'n', lowBalanceThresholdCents: 0, secondFactorPolicy: 'NONE' as const, createdAt: new Date(0) },
+  };
   return {
-    authenticated: {
-      viewer: { tokenId: 't', tokenKind: 'API', scopes: ['READ'], userId: 'u', masterAccountId, role: 'OWNER', ownerPlan: 'PRO', secondFactor: false },
-      masterAccount: { id: masterAccountId, name: 'n', lowBalanceThresholdCents: 0, secondFactorPolicy: 'NONE', createdAt: new Date(0) },
-    },
+    authenticated,
+    cachedAuthenticated: { ...authenticated, cached: true },
     expiresAt,
     lastUsedAt: null,
     cachedAt,
@@ -226,7 +228,7 @@ describe('the token cache and changes made elsewhere, on PostgreSQL', () => {
     for (const tenant of [revoked, suspended, renamed]) await until('the token to be cached', () => cached(tenant.token), 5_000);
 
     await admin.query(`update api_tokens set revoked_at = now() where master_account_id = $1`, [revoked.masterAccountId]);
-    await admin.query(`update users set status = 'SUSPENDED' where master_account_id = $1`, [suspended.masterAccountId]);
+    await admin.query(`update users set suspended_at = now() where master_account_id = $1`, [suspended.masterAccountId]);
     await admin.query(`update master_accounts set name = 'Renamed elsewhere' where id = $1`, [renamed.masterAccountId]);
 
     await until('the revoked token to be refused', () => refused(revoked.token), 5_000);

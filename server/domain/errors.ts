@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'INVALID_CREDENTIALS'
   | 'RATE_LIMITED'
+  | 'TOO_MANY_SUBSCRIPTIONS'
   | 'UNAUTHENTICATED';
 
 export abstract class AppError extends Error {
@@ -208,5 +209,18 @@ export class RateLimitedError extends AppError {
 
   override get extensions(): Record<string, unknown> {
     return { code: this.code, retryAfter: this.retryAfter.toISOString(), retryAfterSeconds: this.retryAfterSeconds };
+  }
+}
+
+/** A token already holds as many live subscriptions as one process allows; nothing was opened. */
+export class TooManySubscriptionsError extends AppError {
+  readonly code = 'TOO_MANY_SUBSCRIPTIONS' as const;
+  constructor(readonly limit: number) {
+    super(`A token may hold at most ${limit} live subscriptions at once; end one before opening another.`);
+    this.name = 'TooManySubscriptionsError';
+  }
+
+  override get extensions(): Record<string, unknown> {
+    return { code: this.code, limit: this.limit };
   }
 }

@@ -15,6 +15,8 @@ export const TOKEN_CACHE_TTL_MS = 60_000;
 
 export interface CachedToken {
   authenticated: Authenticated;
+  /** The same, marked as coming from the cache (see Authenticated.cached). */
+  cachedAuthenticated: Authenticated;
   expiresAt: number | null;
   /** When the token was last marked used in the database, in ms. */
   lastUsedAt: number | null;
@@ -97,8 +99,18 @@ export class TokenCache {
  * Starts listening for invalidations (in the background: the cache stays off until the LISTEN
  * stands) and returns the function that stops. A database that cannot listen leaves the cache off.
  */
-export function listenForTokenChanges(database: Database, cache: TokenCache, logger?: Logger): () => Promise<void> {
-  const onPayload = (payload: string) => (payload === '*' ? cache.clear() : cache.invalidate(payload));
+export function listenForTokenChanges(
+  database: Database,
+  cache: TokenCache,
+  logger?: Logger,
+  /** Also told of each invalidation: a master account id, or '*' for all. */
+  onChange?: (masterAccountId: string) => void,
+): () => Promise<void> {
+  const onPayload = (payload: string) => {
+    if (payload === '*') cache.clear();
+    else cache.invalidate(payload);
+    onChange?.(payload);
+  };
   const stop = database
     .listen(TOKEN_CACHE_CHANNEL, onPayload, {
       lost: (error) => {

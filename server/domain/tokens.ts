@@ -60,6 +60,8 @@ const owners = alias(users, 'owners');
 export interface Authenticated {
   viewer: Viewer;
   masterAccount: typeof masterAccounts.$inferSelect;
+  /** Whether it came from the token cache rather than from the database just now. */
+  cached?: boolean;
 }
 
 /**
@@ -108,24 +110,28 @@ export async function authenticateWithAccount(db: Db, token: string, now: Date, 
   const tokenHash = hashToken(token);
   const at = now.getTime();
   let entry = cache?.get(tokenHash, at);
+  const cached = entry !== undefined;
   if (!entry) {
     const generation = cache?.generation() ?? 0;
     const [row] = await authentication(db).execute({ tokenHash, now: now.toISOString() });
     if (!row) return null;
-    entry = {
-      authenticated: {
-        viewer: {
-          tokenId: row.tokenId,
-          tokenKind: row.tokenKind,
-          scopes: row.scopes,
-          userId: row.userId,
-          masterAccountId: row.masterAccountId,
-          role: row.role,
-          ownerPlan: row.ownerPlan,
-          secondFactor: row.totpConfirmedAt !== null,
-        },
-        masterAccount: row.masterAccount,
+    const authenticated: Authenticated = {
+      viewer: {
+        tokenId: row.tokenId,
+        tokenKind: row.tokenKind,
+        scopes: row.scopes,
+        userId: row.userId,
+        masterAccountId: row.masterAccountId,
+        role: row.role,
+        ownerPlan: row.ownerPlan,
+        secondFactor: row.totpConfirmedAt !== null,
       },
+      masterAccount: row.masterAccount,
+    };
+    entry = {
+      authenticated,
+      // Made once per entry, not per request: what later requests get from the cache.
+      cachedAuthenticated: { ...authenticated, cached: true },
       expiresAt: row.expiresAt?.getTime() ?? null,
       lastUsedAt: row.lastUsedAt?.getTime() ?? null,
       cachedAt: at,
@@ -136,7 +142,7 @@ export async function authenticateWithAccount(db: Db, token: string, now: Date, 
     entry.lastUsedAt = at;
     await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, entry.authenticated.viewer.tokenId));
   }
-  return entry.authenticated;
+  return cached ? entry.cachedAuthenticated : entry.authenticated;
 }
 
 /** The viewer of a bearer token, or null (see authenticateWithAccount). */

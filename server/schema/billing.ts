@@ -235,10 +235,12 @@ builder.mutationField('setLowBalanceThreshold', (t) =>
 builder.subscriptionField('ledgerEntryAdded', (t) =>
   t.withAuth({ read: true }).field({
     type: LedgerEntryRef,
-    description: "Each new entry of your master account's ledger (owner and administrators).",
+    description:
+      "Each new entry of your master account's ledger (owner and administrators). The stream ends when its token stops working (revoked, logged out, its user suspended, deleted or no longer an administrator).",
     subscribe: (_root, _args, context) => {
       assertAdmin(context.viewer, 'follow the ledger');
-      return context.events.subscribe('ledgerEntryAdded', context.viewer.masterAccountId);
+      const { viewer } = context;
+      return context.subscriptions.watch(viewer, 'admin', () => context.events.subscribe('ledgerEntryAdded', viewer.masterAccountId), context.now);
     },
     resolve: (entry) => entry,
   }),
@@ -247,8 +249,12 @@ builder.subscriptionField('ledgerEntryAdded', (t) =>
 builder.subscriptionField('lowBalance', (t) =>
   t.withAuth({ read: true }).field({
     type: LowBalanceNotice,
-    description: 'Each time a charge takes the balance below the threshold: an invitation to recharge.',
-    subscribe: (_root, _args, context) => context.events.subscribe('lowBalance', context.viewer.masterAccountId),
+    description:
+      'Each time a charge takes the balance below the threshold: an invitation to recharge. The stream ends when its token stops working.',
+    subscribe: (_root, _args, context) => {
+      const { viewer } = context;
+      return context.subscriptions.watch(viewer, 'member', () => context.events.subscribe('lowBalance', viewer.masterAccountId), context.now);
+    },
     resolve: (notice) => notice,
   }),
 );

@@ -36,6 +36,7 @@ export const ErrorCode = builder.enumType('ErrorCode', {
     FORBIDDEN: { description: 'Your role does not allow this, or the object (such as the owner) is protected.' },
     INVALID_CREDENTIALS: { description: 'The address or the password is wrong.' },
     RATE_LIMITED: { description: 'Too many log-ins failed for this address or from this client; wait until `retryAfter`.' },
+    TOO_MANY_SUBSCRIPTIONS: { description: 'The token already holds 20 live subscriptions on this server; end one first (`limit` tells the cap).' },
   } satisfies Record<Exclude<AppError['code'], 'UNAUTHENTICATED'>, { description: string }>,
 });
 
