@@ -36,6 +36,12 @@ export interface Config {
    */
   tokenCache: boolean;
   /**
+   * Holds every token-cache notification this long before acting on it (default 0). Fault
+   * injection for tests: it widens the window in which a replica has not heard of a revocation,
+   * which writes must survive (yoga.ts, useWritesAuthorisedByDatabase).
+   */
+  tokenCacheNotifyDelayMs: number;
+  /**
    * After SIGTERM, how long requests in flight (and subscriptions) get to finish before their
    * connections are closed, in ms. The process exits at the latest 5 s after that (main.ts).
    */
@@ -96,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbStatementTimeoutMs: parseMilliseconds('DB_STATEMENT_TIMEOUT_MS', env.DB_STATEMENT_TIMEOUT_MS, DEFAULT_DB_STATEMENT_TIMEOUT_MS, 0),
     graphqlJit: parseSwitch('GRAPHQL_JIT', env.GRAPHQL_JIT, true),
     tokenCache: parseSwitch('TOKEN_CACHE', env.TOKEN_CACHE, true),
+    tokenCacheNotifyDelayMs: parseMilliseconds('TOKEN_CACHE_NOTIFY_DELAY_MS', env.TOKEN_CACHE_NOTIFY_DELAY_MS, 0, 0),
     shutdownGraceMs: parseMilliseconds('SHUTDOWN_GRACE_MS', env.SHUTDOWN_GRACE_MS, 10_000, 0),
     dnsServers: (env.DNS_SERVERS ?? '')
       .split(',')

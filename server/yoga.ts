@@ -236,8 +236,14 @@ function mayChangeAuthentication(operation: OperationDefinitionNode): boolean {
  * answering: a client that revokes a token or suspends a user and sends the next request at once
  * finds the change in force. (Any other change still reaches the cache through the triggers.)
  */
-function useTokenCache(database: Database, tokens: TokenCache, logger: Logger | undefined, subscriptions: SubscriptionGuard): Plugin<Context> {
-  const stopListening = listenForTokenChanges(database, tokens, logger, (masterAccountId) => subscriptions.invalidate(masterAccountId));
+function useTokenCache(database: Database, tokens: TokenCache, config: Config, logger: Logger | undefined, subscriptions: SubscriptionGuard): Plugin<Context> {
+  const stopListening = listenForTokenChanges(
+    database,
+    tokens,
+    logger,
+    (masterAccountId) => subscriptions.invalidate(masterAccountId),
+    config.tokenCacheNotifyDelayMs,
+  );
   return {
     onExecute({ args }) {
       const operation = getOperationAST(args.document, args.operationName);
@@ -309,7 +315,7 @@ export function buildYoga({ database, config, logger, events }: BuildYogaOptions
       useEndUnansweredSubscriptions(),
       ...useQueryLimits({ production: config.production }),
       ...(config.graphqlJit ? [useGraphQlJit({}, { enableIf: jitCanRun })] : []),
-      ...(tokens ? [useTokenCache(database, tokens, logger, subscriptions), useWritesAuthorisedByDatabase(database)] : []),
+      ...(tokens ? [useTokenCache(database, tokens, config, logger, subscriptions), useWritesAuthorisedByDatabase(database)] : []),
       { onDispose: () => subscriptions.close() },
     ],
   });

@@ -105,12 +105,15 @@ export function listenForTokenChanges(
   logger?: Logger,
   /** Also told of each invalidation: a master account id, or '*' for all. */
   onChange?: (masterAccountId: string) => void,
+  /** Fault injection (config.ts, tokenCacheNotifyDelayMs): acts on each notification this much later. */
+  delayMs = 0,
 ): () => Promise<void> {
-  const onPayload = (payload: string) => {
+  const apply = (payload: string) => {
     if (payload === '*') cache.clear();
     else cache.invalidate(payload);
     onChange?.(payload);
   };
+  const onPayload = delayMs > 0 ? (payload: string) => void setTimeout(() => apply(payload), delayMs) : apply;
   const stop = database
     .listen(TOKEN_CACHE_CHANNEL, onPayload, {
       lost: (error) => {
