@@ -52,3 +52,12 @@ export function selectsNodeField(info: GraphQLResolveInfo, field: string): boole
   ];
   return rows.some((set) => someField(set, info, (name) => name === field, false));
 }
+
+/**
+ * Whether a field's selection asks for nothing but the fields named in `allowed`, looking through
+ * fragments. A field skipped by a directive still counts as asked for: a check that leans on this
+ * refuses too much rather than too little.
+ */
+export function selectsOnly(info: GraphQLResolveInfo, allowed: ReadonlySet<string>): boolean {
+  return info.fieldNodes.every((node) => !node.selectionSet || !someField(node.selectionSet, info, (name) => !allowed.has(name), true));
+}
