@@ -199,6 +199,9 @@ async function target(): Promise<Target> {
   );
   expect(lists.errors).toBeUndefined();
   const account = lists.data.viewer.masterAccount;
+  const sessions = await app.gql('{ viewer { user { sessions(first: 100) { edges { cursor node { id } } } } } }', {}, member.token);
+  expect(sessions.errors).toBeUndefined();
+  const memberSessions = sessions.data.viewer.user.sessions;
   const cursorsOf = (...connections: Loose[]) => connections.flatMap((connection) => items(connection.edges).map((edge) => text(edge.cursor)));
   const objects: Record<string, string> = {
     User: member.id,
@@ -210,6 +213,7 @@ async function target(): Promise<Target> {
     ApiToken: text(token.apiToken.id),
     LedgerEntry: text(account.ledger.edges[0].node.id),
     AuditEvent: text(account.auditLog.edges[0].node.id),
+    Session: text(memberSessions.edges[0].node.id),
   };
   return {
     tenant,
@@ -227,6 +231,7 @@ async function target(): Promise<Target> {
       'MasterAccount.ledger': cursorsOf(account.ledger),
       'MasterAccount.auditLog': cursorsOf(account.auditLog),
       'Group.members': cursorsOf(lists.data.node.members),
+      'User.sessions': cursorsOf(memberSessions),
     },
   };
 }
@@ -245,7 +250,7 @@ class EnumName {
 
 type Value = null | boolean | number | string | EnumName | Value[] | { [key: string]: Value };
 
-const TYPENAMES = ['User', 'MasterAccount', 'ApiToken', 'AuditEvent', 'Domain', 'Alias', 'LedgerEntry', 'Group', 'SharedResource', 'Nope', ''];
+const TYPENAMES = ['User', 'MasterAccount', 'ApiToken', 'AuditEvent', 'Domain', 'Alias', 'LedgerEntry', 'Group', 'SharedResource', 'Session', 'Nope', ''];
 
 /** encodeURIComponent refuses lone surrogates; a client's library would have sent U+FFFD. */
 function uriComponent(value: string): string {
@@ -804,6 +809,7 @@ const VALID_ARGUMENTS: Record<string, (t: Target) => Record<string, Value>> = {
   'MasterAccount.ledger': (t) => ({ first: 10, filter: { userId: t.member.id, kind: 'CHARGE', from: '2020-01-01T00:00:00Z', to: '2999-01-01T00:00:00Z' } }),
   'MasterAccount.auditLog': () => ({ last: 10 }),
   'Group.members': () => ({ first: 10 }),
+  'User.sessions': () => ({ first: 10 }),
 };
 
 describe('poisoned arguments for every field that takes them', () => {
@@ -925,6 +931,8 @@ const VALID_INPUTS: Record<string, (t: Target) => Record<string, Value>> = {
   deleteResource: (t) => ({ resourceId: t.objects.SharedResource }),
   shareResource: (t) => ({ resourceId: t.objects.SharedResource, groupId: t.objects.Group, permission: 'WRITE' }),
   unshareResource: (t) => ({ resourceId: t.objects.SharedResource, groupId: t.objects.Group }),
+  revokeSessions: (t) => ({ userId: t.member.id, sessionIds: [t.objects.Session] }),
+  transferOwnership: (t) => ({ newOwnerId: t.member.id, password: 'a long passphrase' }),
 };
 
 describe('poisoned and random inputs for each mutation', () => {
