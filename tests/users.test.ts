@@ -202,7 +202,7 @@ describe('createUser', () => {
     const tenant = await app.signUp();
     const before = await state(tenant.token);
     const auditBefore = await auditLog(tenant.token);
-    const local = unique('Ada.Lovelace+Work');
+    const local = unique('Ada.Lovelace_Work');
     const startedAt = Date.now();
 
     const payload = await createUser(tenant.token, {

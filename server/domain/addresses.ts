@@ -11,7 +11,15 @@ export const RESERVED_LOCAL_PARTS: ReadonlySet<string> = new Set(['abuse', 'post
 /** How long a released address stays unassignable, so a departed person's mail reaches no stranger. */
 export const ADDRESS_HOLD_DAYS = 30;
 
-const LOCAL_PART = /^[a-z0-9._+-]{1,64}$/;
+/**
+ * `+` is the sub-address separator (RFC 5233): mail to `ada+news@` reaches `ada@`. So an address
+ * the provider delivers (a primary address, an alias, a mailing list) never contains it, or
+ * `ada+news@` could be taken by another tenant and catch mail meant for ada; an outside address
+ * (a list member) may.
+ */
+const SUB_ADDRESS_SEPARATOR = '+';
+const LOCAL_PART = /^[a-z0-9._-]{1,64}$/;
+const OUTSIDE_LOCAL_PART = /^[a-z0-9._+-]{1,64}$/;
 const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 export interface ParsedAddress {
@@ -21,7 +29,17 @@ export interface ParsedAddress {
   address: string;
 }
 
+/** An address of ours: a primary address, an alias or a mailing list's address; never with `+`. */
 export function parseAddress(field: string, raw: string): ParsedAddress {
+  return parse(field, raw, false);
+}
+
+/** An address elsewhere, such as a mailing list's member: it may carry a sub-address (`+`). */
+export function parseOutsideAddress(field: string, raw: string): ParsedAddress {
+  return parse(field, raw, true);
+}
+
+function parse(field: string, raw: string, outside: boolean): ParsedAddress {
   const value = raw.trim().toLowerCase();
   const at = value.lastIndexOf('@');
   if (at <= 0 || at === value.length - 1) {
@@ -30,10 +48,16 @@ export function parseAddress(field: string, raw: string): ParsedAddress {
   const local = value.slice(0, at);
   // Internationalized domains are compared and stored in their ASCII (punycode) form, as domains are.
   const domain = domainToASCII(value.slice(at + 1)) || value.slice(at + 1);
-  if (!LOCAL_PART.test(local)) {
+  if (!outside && local.includes(SUB_ADDRESS_SEPARATOR)) {
     throw new ValidationError(
       field,
-      'the part before @ must have 1-64 letters, digits, dots, underscores, hyphens or plus signs',
+      'must not contain "+": it is the sub-address separator (mail to name+tag@domain reaches name@domain), so it cannot start an address of its own',
+    );
+  }
+  if (!(outside ? OUTSIDE_LOCAL_PART : LOCAL_PART).test(local)) {
+    throw new ValidationError(
+      field,
+      `the part before @ must have 1-64 letters, digits, dots, underscores${outside ? ', hyphens or plus signs' : ' or hyphens'}`,
     );
   }
   if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
@@ -61,7 +85,17 @@ export async function assertAssignable(
   if (parsed.domain !== mailDomain && !(masterAccountId && (await holdsVerifiedDomain(tx, masterAccountId, parsed.domain)))) {
     throw new DomainNotVerifiedError(parsed.domain);
   }
-  if (RESERVED_LOCAL_PARTS.has(parsed.local)) throw new AddressReservedError(parsed.address);
+  if (isReservedLocalPart(parsed.local)) throw new AddressReservedError(parsed.address);
+}
+
+/**
+ * Whether a local part delivers to the domain's administrator, compared as a mail system compares
+ * it: in any case (parseAddress lowercases) and without its sub-address, so `postmaster+x` is
+ * `postmaster` (refused anyway for its `+`). Dots are kept: `post.master` is another mailbox.
+ */
+export function isReservedLocalPart(local: string): boolean {
+  const separator = local.indexOf(SUB_ADDRESS_SEPARATOR);
+  return RESERVED_LOCAL_PARTS.has(separator < 0 ? local : local.slice(0, separator));
 }
 
 /**

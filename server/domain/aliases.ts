@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js';
 import { inOneWrite, inOrder } from '../db/pipeline.js';
 import { preparedStatement, literally } from '../db/prepared.js';
 import { addresses, domains, users } from '../db/tables.js';
-import { clearEndedHold, holdsVerifiedDomain, parseAddress, RESERVED_LOCAL_PARTS } from './addresses.js';
+import { clearEndedHold, holdsVerifiedDomain, isReservedLocalPart, parseAddress } from './addresses.js';
 import { auditOfInserted, auditParameters, recordAudit } from './audit.js';
 import { AddressReservedError, AddressTakenError, AliasLimitReachedError, DomainNotVerifiedError, NotFoundError } from './errors.js';
 import { PLANS, planTerms } from './plans.js';
@@ -124,7 +124,7 @@ export async function addAlias(
   const parsed = parseAddress('address', input.address);
   const masterAccountId = viewer.masterAccountId;
   const ownDomain = parsed.domain === mailDomain;
-  const reserved = RESERVED_LOCAL_PARTS.has(parsed.local);
+  const reserved = isReservedLocalPart(parsed.local);
   const claimed = (tx: Db) =>
     aliasClaim(tx).execute({
       userId: input.userId,

@@ -5,7 +5,7 @@ import type { AliasRow } from './aliases.js';
 import { countOverAll, keysetPage, totalOf, orderOf, splitTotal, type PageArgs, type SortKey } from '../db/pagination.js';
 import { preparedStatement, preparedStatements, literally } from '../db/prepared.js';
 import { addresses, sharedResources, users } from '../db/tables.js';
-import { assertAssignable, claimAddress, parseAddress, releaseUserAddresses } from './addresses.js';
+import { assertAssignable, claimAddress, parseAddress, parseOutsideAddress, releaseUserAddresses } from './addresses.js';
 import { recordAudit } from './audit.js';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.js';
 import { hashPassword } from './passwords.js';
@@ -123,7 +123,7 @@ const MAX_LIST_MEMBERS = 1000;
 function parseListMembers(field: string, members: readonly string[]): string[] {
   if (members.length > MAX_LIST_MEMBERS) throw new ValidationError(field, `must have at most ${MAX_LIST_MEMBERS} addresses`);
   const unique = new Set<string>();
-  members.forEach((member, i) => unique.add(parseAddress(`${field}[${i}]`, member).address));
+  members.forEach((member, i) => unique.add(parseOutsideAddress(`${field}[${i}]`, member).address));
   return [...unique];
 }
 
