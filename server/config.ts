@@ -46,6 +46,11 @@ export interface Config {
    * connections are closed, in ms. The process exits at the latest 5 s after that (main.ts).
    */
   shutdownGraceMs: number;
+  /**
+   * The bearer token GET /metrics asks for (METRICS_TOKEN); undefined (unset or empty) leaves
+   * /metrics open, as before.
+   */
+  metricsToken: string | undefined;
 }
 
 export const DEFAULT_DB_CONNECT_TIMEOUT_MS = 5_000;
@@ -104,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenCache: parseSwitch('TOKEN_CACHE', env.TOKEN_CACHE, true),
     tokenCacheNotifyDelayMs: parseMilliseconds('TOKEN_CACHE_NOTIFY_DELAY_MS', env.TOKEN_CACHE_NOTIFY_DELAY_MS, 0, 0),
     shutdownGraceMs: parseMilliseconds('SHUTDOWN_GRACE_MS', env.SHUTDOWN_GRACE_MS, 10_000, 0),
+    metricsToken: env.METRICS_TOKEN || undefined,
     dnsServers: (env.DNS_SERVERS ?? '')
       .split(',')
       .map((server) => server.trim())

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { createLogger, requestIdFrom, type RequestContext } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, metricsAuthorized } from './metrics.js';
 import { runBilling } from './domain/billing.js';
 import { connectEvents, publishMoneyEvents } from './pubsub.js';
 import { createHttpHandler } from './http.js';
@@ -86,6 +86,10 @@ const server = createServer((request, response) => {
     );
   });
   if (path === '/metrics' && request.method === 'GET') {
+    if (!metricsAuthorized(request.headers.authorization, config.metricsToken)) {
+      response.writeHead(401, { 'www-authenticate': 'Bearer realm="metrics"' }).end();
+      return;
+    }
     metrics.render().then(
       ({ contentType, body }) => response.writeHead(200, { 'content-type': contentType }).end(body),
       (error: unknown) => {

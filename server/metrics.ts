@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { getOperationAST, Kind, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -10,6 +11,24 @@ const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
 const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 /** Paths get their own label value; anything else (scanners, typos) is "other", so labels stay few. */
 const ROUTES = new Set(['/graphql', '/health', '/metrics', '/yoga-health']);
+
+const BEARER = /^Bearer +(.+)$/i;
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/**
+ * Whether a request may read /metrics: any request when no token is configured (METRICS_TOKEN
+ * unset), else only one with `Authorization: Bearer <token>`. Both sides are hashed before a
+ * constant-time comparison, so the time taken tells neither the token's length nor how much of
+ * it a guess got right.
+ */
+export function metricsAuthorized(authorization: string | undefined, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const presented = BEARER.exec(authorization ?? '')?.[1] ?? '';
+  return timingSafeEqual(sha256(presented), sha256(token));
+}
 
 export interface RequestObservation {
   path: string;
