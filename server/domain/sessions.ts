@@ -140,7 +140,9 @@ export async function revokeSessions(
         .select({ id: apiTokens.id })
         .from(apiTokens)
         .where(and(inArray(apiTokens.id, ids), eq(apiTokens.userId, target.id), liveSessions(now)));
-      if (live.length !== ids.length) throw new NotFoundError('sessionIds', 'live session of this user');
+      const found = new Set(live.map((row) => row.id));
+      const missing = ids.findIndex((id) => !found.has(id));
+      if (missing >= 0) throw new NotFoundError(`sessionIds[${missing}]`, 'live session of this user');
     }
     const revoked = await endSessions(tx, target.id, now, ids ? null : viewer.tokenId, ids ?? undefined);
     await recordAudit(tx, {
