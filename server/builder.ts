@@ -170,5 +170,5 @@ builder.subscriptionType({
 });
 builder.mutationType({
   description:
-    'Everything that can be changed. Each mutation takes one `input` and returns a union of its success type and the errors a client can fix. Mutations other than signUp, logIn and logOut need a token with the WRITE scope.',
+    'Everything that can be changed. Each mutation takes one `input` and returns a union of its success type and the errors a client can fix. Mutations other than signUp, logIn, completeLogIn and logOut need a token with the WRITE scope.',
 });

@@ -36,6 +36,7 @@ import { authenticateWithAccount } from './domain/tokens.js';
 import { loadOwners, loadUsers, type UserRow } from './domain/users.js';
 import { loadSessions, type SessionRow } from './domain/sessions.js';
 import type { Viewer } from './domain/viewer.js';
+import type { SecondFactorPolicy } from './domain/second-factor.js';
 
 export type MasterAccountRow = typeof masterAccounts.$inferSelect;
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
@@ -199,6 +200,8 @@ export interface Context {
   /** The User-Agent the request came with (at most 300 characters), shown on the sessions it opens. */
   userAgent: string | null;
   viewer: Viewer | null;
+  /** The viewer's master account's policy of second factors, read with the token; null without one. */
+  secondFactorPolicy: SecondFactorPolicy | null;
   /**
    * The bearer token when the viewer came from this process's token cache: a mutation looks it up
    * in the database again before it runs (yoga.ts, useWritesAuthorisedByDatabase). Null otherwise.
@@ -287,6 +290,7 @@ export async function createContext(
     client,
     userAgent,
     viewer,
+    secondFactorPolicy: authenticated?.masterAccount.secondFactorPolicy ?? null,
     cachedToken,
     loaders,
   };

@@ -46,8 +46,12 @@ export const MAX_TOKENS = 1000;
  * 100 ledger entries, about 4,700.
  */
 export const MAX_COST = 40_000;
-/** `logIn` fields per operation: aliases would otherwise try many passwords in one request, past any per-request limit. */
+/**
+ * `logIn` and `completeLogIn` fields per operation: aliases would otherwise try many passwords or
+ * second-factor codes in one request, past any per-request limit.
+ */
 export const MAX_LOG_INS = 1;
+const LOG_IN_FIELDS: ReadonlySet<string> = new Set(['logIn', 'completeLogIn']);
 /** Request bodies larger than this are refused with 413; the largest legitimate one is a few KB. */
 export const MAX_REQUEST_BODY_BYTES = 1_000_000;
 /**
@@ -138,12 +142,12 @@ function pageSizedCostRule(): ValidationRule {
   });
 }
 
-/** Counts the `logIn` fields an operation would run, through fragments, aliased or not. */
+/** Counts the `logIn` and `completeLogIn` fields an operation would run, through fragments, aliased or not. */
 function countLogIns(context: ValidationContext, selectionSet: SelectionSetNode, seen: Set<string>): number {
   let count = 0;
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
-      if (selection.name.value === 'logIn') count += 1;
+      if (LOG_IN_FIELDS.has(selection.name.value)) count += 1;
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       count += countLogIns(context, selection.selectionSet, seen);
     } else if (!seen.has(selection.name.value)) {
@@ -155,14 +159,14 @@ function countLogIns(context: ValidationContext, selectionSet: SelectionSetNode,
   return count;
 }
 
-/** At most one `logIn` per mutation, so each guessed password costs the guesser a request. */
+/** At most one `logIn` or `completeLogIn` per mutation, so each guessed password or code costs the guesser a request. */
 const oneLogInRule: ValidationRule = (context) => ({
   OperationDefinition(operation) {
     if (operation.operation !== 'mutation') return false;
     const count = countLogIns(context, operation.selectionSet, new Set());
     if (count > MAX_LOG_INS) {
       context.reportError(
-        new GraphQLError(`An operation may log in once; this one has ${count} logIn fields.`, {
+        new GraphQLError(`An operation may log in once; this one has ${count} logIn or completeLogIn fields.`, {
           nodes: operation,
           extensions: { code: TOO_MANY_LOG_INS, max: MAX_LOG_INS },
         }),

@@ -16,6 +16,7 @@ import { authenticateWithAccount } from './domain/tokens.js';
 import { AppError, UnauthenticatedError } from './domain/errors.js';
 import { SubscriptionGuard } from './subscription-guard.js';
 import { CSRF_HEADER, MAX_REQUEST_BODY_BYTES, useQueryLimits, useRequestBodyLimit } from './limits.js';
+import { useSecondFactorGate } from './second-factor-gate.js';
 import { schema } from './schema/index.js';
 
 const DEFAULT_QUERY = `# Welcome to the mailadmin API.
@@ -199,6 +200,11 @@ export const MUTATION_CHANGES_AUTHENTICATION: Record<string, boolean> = {
   revokeSessions: true,
   transferOwnership: true, // two roles
   setLowBalanceThreshold: true, // a column of the master account row
+  setSecondFactorPolicy: true, // the master account row, and who must have a second factor
+  confirmSecondFactor: true, // the viewer's second factor, which the policy may require
+  disableSecondFactor: true, // the same, and a reset ends the user's sessions
+  // A secret not yet confirmed is not read by the token lookup.
+  enrollSecondFactor: false,
   // Billing renewals never touch the owner and never suspend anyone.
   addDeposit: false,
   addAlias: false,
@@ -219,6 +225,7 @@ export const MUTATION_CHANGES_AUTHENTICATION: Record<string, boolean> = {
   createApiToken: false,
   createUser: false,
   logIn: false,
+  completeLogIn: false,
   signUp: false,
 };
 
@@ -273,6 +280,7 @@ function useWritesAuthorisedByDatabase(database: Database): Plugin<Context> {
         return;
       }
       context.viewer = fresh.viewer;
+      context.secondFactorPolicy = fresh.masterAccount.secondFactorPolicy;
       context.cachedToken = null;
     },
   };
@@ -317,6 +325,8 @@ export function buildYoga({ database, config, logger, events }: BuildYogaOptions
       ...(config.graphqlJit ? [useGraphQlJit({}, { enableIf: jitCanRun })] : []),
       ...(tokens ? [useTokenCache(database, tokens, config, logger, subscriptions), useWritesAuthorisedByDatabase(database)] : []),
       { onDispose: () => subscriptions.close() },
+      // Last: after any plugin that looks the token up again for a write.
+      useSecondFactorGate(),
     ],
   });
 }

@@ -1,13 +1,14 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { randomBytes } from 'node:crypto';
+import { and, eq, isNotNull, isNull, lte, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { addresses, apiTokens, masterAccounts, users } from '../db/tables.js';
+import { addresses, apiTokens, logInChallenges, masterAccounts, users } from '../db/tables.js';
 import { assertAssignable, claimAddress, parseAddress } from './addresses.js';
 import { recordAudit } from './audit.js';
 import { ForbiddenError, InvalidCredentialsError } from './errors.js';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from './passwords.js';
 import type { Plan } from './plans.js';
 import { countLogInAttempt, forgetLogInFailures } from './throttle.js';
-import { issueToken, sessionExpiry, type IssuedToken } from './tokens.js';
+import { hashToken, issueToken, sessionExpiry, type IssuedToken } from './tokens.js';
 import { requirePassword, requireText } from './validation.js';
 import { TOKEN_SCOPES, type Viewer } from './viewer.js';
 import { literally } from '../db/prepared.js';
@@ -75,7 +76,8 @@ export async function signUp(db: Db, mailDomain: string, input: SignUpInput, now
  * Signs a person in. `client` is the IP address the attempt came from (null for an in-process
  * call); with the address it keys the throttle of throttle.ts, which refuses attempts with
  * RateLimitedError after repeated failures. `now` is the clock of the whole attempt, throttle
- * included.
+ * included. A person with a confirmed second factor gets a challenge instead of a session, to be
+ * completed with a code (second-factor.ts, completeLogIn).
  */
 export async function logIn(
   db: Db,
@@ -83,15 +85,44 @@ export async function logIn(
   now: Date,
   client: string | null = null,
   userAgent: string | null = null,
-): Promise<SessionResult> {
+): Promise<SessionResult | LogInChallenge> {
   const user = await checkPassword(db, input, now, client);
-  return openSession(db, user, now, { client: userAgent, ipAddress: client });
+  const origin = { client: userAgent, ipAddress: client };
+  return user.secondFactor ? openChallenge(db, user, now, origin) : openSession(db, user, now, origin);
 }
 
 /** A person whose password was proven by checkPassword. */
 export interface ProvenUser {
   id: string;
   masterAccountId: string;
+  /** Whether they have a confirmed second factor, which a session then needs too. */
+  secondFactor: boolean;
+}
+
+/** How long a log-in waits for its second factor. */
+export const CHALLENGE_TTL_MS = 5 * 60_000;
+
+/** A log-in whose password was right, waiting for a second-factor code (completeLogIn). */
+export interface LogInChallenge {
+  /** 256 random bits, shown once; only its hash is kept. */
+  challenge: string;
+  expiresAt: Date;
+}
+
+/**
+ * Opens a challenge for a user whose password was proven: single use, valid CHALLENGE_TTL_MS.
+ * The user's spent and expired challenges go at the same time.
+ */
+export async function openChallenge(db: Db, user: ProvenUser, now: Date, origin: Origin): Promise<LogInChallenge> {
+  const challenge = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(now.getTime() + CHALLENGE_TTL_MS);
+  await db.transaction(async (tx) => {
+    await tx
+      .delete(logInChallenges)
+      .where(and(eq(logInChallenges.userId, user.id), or(isNotNull(logInChallenges.usedAt), lte(logInChallenges.expiresAt, now))));
+    await tx.insert(logInChallenges).values({ userId: user.id, challengeHash: hashToken(challenge), ...origin, createdAt: now, expiresAt });
+  });
+  return { challenge, expiresAt };
 }
 
 /**
@@ -113,6 +144,7 @@ export async function checkPassword(
       masterAccountId: users.masterAccountId,
       passwordHash: users.passwordHash,
       suspendedAt: users.suspendedAt,
+      totpConfirmedAt: users.totpConfirmedAt,
     })
     .from(addresses)
     .innerJoin(users, eq(users.id, addresses.userId))
@@ -127,29 +159,32 @@ export async function checkPassword(
   if (user.suspendedAt) {
     throw new ForbiddenError('This account is suspended; ask an administrator of your organization.');
   }
-  return { id: user.id, masterAccountId: user.masterAccountId };
+  return { id: user.id, masterAccountId: user.masterAccountId, secondFactor: user.totpConfirmedAt !== null };
 }
 
 /** Opens a 30-day session for a user whose credentials were proven, with its audit event. */
-export async function openSession(db: Db, user: ProvenUser, now: Date, origin: Origin): Promise<SessionResult> {
-  return db.transaction(async (tx) => {
-    const issued = await issueToken(tx, {
-      masterAccountId: user.masterAccountId,
-      userId: user.id,
-      kind: 'SESSION',
-      name: 'log-in session',
-      scopes: [...TOKEN_SCOPES],
-      expiresAt: sessionExpiry(now),
-      ...origin,
-    });
-    await recordAudit(tx, {
-      masterAccountId: user.masterAccountId,
-      actorId: user.id,
-      action: 'session.log_in',
-      target: { type: 'User', id: user.id },
-    });
-    return { ...issued, userId: user.id, masterAccountId: user.masterAccountId };
+export async function openSession(db: Db, user: Omit<ProvenUser, 'secondFactor'>, now: Date, origin: Origin): Promise<SessionResult> {
+  return db.transaction((tx) => issueSession(tx, user, now, origin));
+}
+
+/** openSession inside the caller's transaction. */
+export async function issueSession(tx: Db, user: Omit<ProvenUser, 'secondFactor'>, now: Date, origin: Origin): Promise<SessionResult> {
+  const issued = await issueToken(tx, {
+    masterAccountId: user.masterAccountId,
+    userId: user.id,
+    kind: 'SESSION',
+    name: 'log-in session',
+    scopes: [...TOKEN_SCOPES],
+    expiresAt: sessionExpiry(now),
+    ...origin,
   });
+  await recordAudit(tx, {
+    masterAccountId: user.masterAccountId,
+    actorId: user.id,
+    action: 'session.log_in',
+    target: { type: 'User', id: user.id },
+  });
+  return { ...issued, userId: user.id, masterAccountId: user.masterAccountId };
 }
 
 /**

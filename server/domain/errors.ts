@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'INVALID_CREDENTIALS'
   | 'RATE_LIMITED'
+  | 'SECOND_FACTOR_REQUIRED'
   | 'TOO_MANY_SUBSCRIPTIONS'
   | 'UNAUTHENTICATED';
 
@@ -100,12 +101,29 @@ export class ForbiddenError extends AppError {
   }
 }
 
-/** Unknown address and wrong password give this same error, so addresses cannot be probed. */
+/**
+ * Unknown address and wrong password give this same error, so addresses cannot be probed; so do a
+ * wrong second-factor code and a challenge that is unknown, expired or used.
+ */
 export class InvalidCredentialsError extends AppError {
   readonly code = 'INVALID_CREDENTIALS' as const;
-  constructor() {
-    super('The address or the password is wrong.');
+  constructor(message = 'The address or the password is wrong.') {
+    super(message);
     this.name = 'InvalidCredentialsError';
+  }
+}
+
+/**
+ * The owner's policy requires a second factor of this person, who has not confirmed one: the
+ * session may only read `viewer`, enrol and confirm a factor, and log out (second-factor.ts).
+ */
+export class SecondFactorRequiredError extends AppError {
+  readonly code = 'SECOND_FACTOR_REQUIRED' as const;
+  constructor(
+    message = "Your organization requires a second factor: enrol one with enrollSecondFactor and confirm it with confirmSecondFactor; until then this session can only read `viewer` and log out.",
+  ) {
+    super(message);
+    this.name = 'SecondFactorRequiredError';
   }
 }
 

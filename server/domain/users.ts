@@ -33,6 +33,7 @@ export const userColumns = {
   status: sql<UserStatus>`case when ${users.suspendedAt} is not null then 'SUSPENDED'::user_status else ${users.status} end`.as('status'),
   suspendedAt: users.suspendedAt,
   suspensionReason: users.suspensionReason,
+  secondFactor: sql<boolean>`${users.totpConfirmedAt} is not null`.as('second_factor'),
   role: users.role,
   listMembers: users.listMembers,
   paidThrough: users.paidThrough,

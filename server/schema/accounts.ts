@@ -1,5 +1,5 @@
 import { builder } from '../builder.js';
-import { signUp, logIn, logOut, type SessionResult } from '../domain/accounts.js';
+import { signUp, logIn, logOut, type LogInChallenge, type SessionResult } from '../domain/accounts.js';
 import {
   AddressReservedError,
   AddressTakenError,
@@ -42,7 +42,7 @@ function forbiddenWithoutRead(): ForbiddenError {
   );
 }
 
-const ViewerType = builder.objectRef<Viewer>('Viewer').implement({
+export const ViewerType = builder.objectRef<Viewer>('Viewer').implement({
   description: 'Who is signed in: the user, their master account and what the token may do.',
   fields: (t) => ({
     user: t.field({
@@ -148,15 +148,38 @@ const LogInInput = builder.inputType('LogInInput', {
   }),
 });
 
+/** The answer of logIn without a second factor, and of completeLogIn. */
+export const LogInSuccess = sessionFields('LogInSuccess', 'The user is signed in.');
+
+const SecondFactorRequired = builder.objectRef<LogInChallenge>('SecondFactorRequired').implement({
+  description:
+    'The password was right, and the person has a second factor: send `challenge` with a code to completeLogIn for the session.',
+  fields: (t) => ({
+    challenge: t.exposeString('challenge', {
+      description: 'Shown only this once; completeLogIn takes it with a code, once.',
+    }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      description: 'When the challenge stops working (5 minutes after the log-in); log in again after that.',
+    }),
+  }),
+});
+
 builder.mutationField('logIn', (t) =>
-  t.field({
-    type: sessionFields('LogInSuccess', 'The user is signed in.'),
+  t.errorUnionField({
+    types: [LogInSuccess, SecondFactorRequired, InvalidCredentialsError, ForbiddenError, RateLimitedError],
+    union: {
+      name: 'LogInResult',
+      description:
+        'The outcome of logIn: LogInSuccess with the session; SecondFactorRequired when the person has a second factor (then completeLogIn); otherwise one of the errors (all implement Error), and no session was opened.',
+      resolveType: (value) => ('challenge' in value ? 'SecondFactorRequired' : 'LogInSuccess'),
+    },
     description:
-      'Signs a person in and returns a new 30-day session token. Needs no token. Repeated failures for one address or from one client are refused for a while with RateLimitedError.',
-    errors: { types: [InvalidCredentialsError, ForbiddenError, RateLimitedError] },
+      'Signs a person in and returns a new 30-day session token, or, for a person with a second factor, a challenge to complete with completeLogIn. Needs no token. Repeated failures for one address or from one client are refused for a while with RateLimitedError.',
     args: { input: t.arg({ type: LogInInput, required: true, description: 'Address and password.' }) },
     resolve: async (_root, { input }, context: Context) => {
       const session = await logIn(context.db, input, context.now, context.client, context.userAgent);
+      if ('challenge' in session) return session;
       const user = await context.loaders(session.masterAccountId).user.load(session.userId);
       const owner = await context.loaders(session.masterAccountId).owner.load(session.masterAccountId);
       if (!user) throw new Error(`signed-in user ${session.userId} is not loadable`);

@@ -12,6 +12,7 @@ import {
   InvalidCredentialsError,
   NotFoundError,
   RateLimitedError,
+  SecondFactorRequiredError,
   UpgradeRequiredError,
   ValidationError,
 } from '../domain/errors.js';
@@ -34,8 +35,12 @@ export const ErrorCode = builder.enumType('ErrorCode', {
     IDEMPOTENCY_CONFLICT: { description: 'The idempotency key was already used for a deposit of another amount.' },
     UPGRADE_REQUIRED: { description: "The admin console needs the owner's plan to be ENTRY or PRO." },
     FORBIDDEN: { description: 'Your role does not allow this, or the object (such as the owner) is protected.' },
-    INVALID_CREDENTIALS: { description: 'The address or the password is wrong.' },
+    INVALID_CREDENTIALS: { description: 'The address, the password or a second-factor code is wrong (or a log-in challenge is unknown, expired or used).' },
     RATE_LIMITED: { description: 'Too many log-ins failed for this address or from this client; wait until `retryAfter`.' },
+    SECOND_FACTOR_REQUIRED: {
+      description:
+        "A second factor is needed first: the owner's policy requires one you have not confirmed (until you enrol and confirm one, your session can only read `viewer` and log out), or you require them of others without one of your own.",
+    },
     TOO_MANY_SUBSCRIPTIONS: { description: 'The token already holds 20 live subscriptions on this server; end one first (`limit` tells the cap).' },
   } satisfies Record<Exclude<AppError['code'], 'UNAUTHENTICATED'>, { description: string }>,
 });
@@ -112,7 +117,8 @@ builder.objectType(ForbiddenError, {
 
 builder.objectType(InvalidCredentialsError, {
   name: 'InvalidCredentialsError',
-  description: 'The address or password is wrong (the two cases answer alike).',
+  description:
+    'The address or password is wrong (the two cases answer alike), or a second-factor code is wrong or used, or a log-in challenge is unknown, expired or used; nothing was changed.',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof InvalidCredentialsError,
 });
@@ -171,6 +177,13 @@ builder.objectType(RateLimitedError, {
       description: 'The same wait in whole seconds from this attempt (at least 1), like the HTTP Retry-After header.',
     }),
   }),
+});
+
+builder.objectType(SecondFactorRequiredError, {
+  name: 'SecondFactorRequiredError',
+  description: 'A second factor is needed first (your own confirmed one, before you require them of others); nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof SecondFactorRequiredError,
 });
 
 /** The errors every console mutation can return, besides its own. */

@@ -13,6 +13,7 @@ import './aliases.js';
 import './billing.js';
 import './groups.js';
 import './sessions.js';
+import './second-factor.js';
 
 type IdOf = GraphQLFieldResolver<unknown, unknown, unknown, unknown>;
 
