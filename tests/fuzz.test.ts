@@ -48,6 +48,7 @@ const EXPECTED_CODES = new Set([
   'UPGRADE_REQUIRED',
   'FORBIDDEN',
   'INVALID_CREDENTIALS',
+  'SECOND_FACTOR_REQUIRED',
   'UNAUTHENTICATED',
 ]);
 
@@ -933,6 +934,11 @@ const VALID_INPUTS: Record<string, (t: Target) => Record<string, Value>> = {
   unshareResource: (t) => ({ resourceId: t.objects.SharedResource, groupId: t.objects.Group }),
   revokeSessions: (t) => ({ userId: t.member.id, sessionIds: [t.objects.Session] }),
   transferOwnership: (t) => ({ newOwnerId: t.member.id, password: 'a long passphrase' }),
+  completeLogIn: () => ({ challenge: 'aGVsbG8gY2hhbGxlbmdl', code: '123456' }),
+  enrollSecondFactor: () => ({ password: 'a long passphrase' }),
+  confirmSecondFactor: () => ({ code: '123456' }),
+  disableSecondFactor: (t) => ({ userId: t.member.id, password: 'a long passphrase' }),
+  setSecondFactorPolicy: () => ({ requiredFor: 'ADMINS' }),
 };
 
 describe('poisoned and random inputs for each mutation', () => {

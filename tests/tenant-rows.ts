@@ -8,8 +8,10 @@ import {
   groupMembers,
   groups,
   ledgerEntries,
+  logInChallenges,
   lowBalanceNotices,
   masterAccounts,
+  recoveryCodes,
   resourceShares,
   sharedResources,
   users,
@@ -25,6 +27,16 @@ export async function tenantRows(db: Db, masterAccountGlobalId: string): Promise
   return {
     masterAccounts: await db.select().from(masterAccounts).where(eq(masterAccounts.id, id)),
     users: await db.select().from(users).where(eq(users.masterAccountId, id)).orderBy(asc(users.id)),
+    recoveryCodes: await db
+      .select()
+      .from(recoveryCodes)
+      .where(inArray(recoveryCodes.userId, db.select({ id: users.id }).from(users).where(eq(users.masterAccountId, id))))
+      .orderBy(asc(recoveryCodes.id)),
+    logInChallenges: await db
+      .select()
+      .from(logInChallenges)
+      .where(inArray(logInChallenges.userId, db.select({ id: users.id }).from(users).where(eq(users.masterAccountId, id))))
+      .orderBy(asc(logInChallenges.id)),
     addresses: await db.select().from(addresses).where(eq(addresses.masterAccountId, id)).orderBy(asc(addresses.id)),
     apiTokens: (await db.select().from(apiTokens).where(eq(apiTokens.masterAccountId, id)).orderBy(asc(apiTokens.id))).map(
       (row) => ({ ...row, lastUsedAt: null }),

@@ -219,8 +219,8 @@ describe('createApiToken', () => {
   });
 
   // READ alone is the case of the brief; READ+BILLING lacks WRITE too, which every mutation but
-  // signUp, logIn and logOut needs (the Mutation type's description), money ones included.
-  it.each([[['READ']], [['READ', 'BILLING']]])('refuses every mutation but signUp, logIn and logOut to a %j token, changing nothing', async (scopes) => {
+  // signUp, logIn, completeLogIn and logOut needs (the Mutation type's description), money ones included.
+  it.each([[['READ']], [['READ', 'BILLING']]])('refuses every mutation but signUp, logIn, completeLogIn and logOut to a %j token, changing nothing', async (scopes) => {
     const tenant = await app.signUp();
     const victim = await app.createUser(tenant);
     // Real objects for the inputs, so each document would succeed with a WRITE+BILLING token.
@@ -288,12 +288,16 @@ describe('createApiToken', () => {
       unshareResource: () => ({ resourceId, groupId }),
       revokeSessions: () => ({ userId: victim.id }),
       transferOwnership: () => ({ newOwnerId: victim.id, password: PASSWORD }),
+      enrollSecondFactor: () => ({ password: PASSWORD }),
+      confirmSecondFactor: () => ({ code: '123456' }),
+      disableSecondFactor: () => ({ userId: tenant.ownerId, password: PASSWORD }),
+      setSecondFactorPolicy: () => ({ requiredFor: 'NONE' }),
     };
 
     const introspection = await app.gql(MUTATION_FIELDS, {}, read.token);
     expect(introspection.errors).toBeUndefined();
     const fields = items(introspection.data.__schema.mutationType.fields);
-    const open = new Set(['signUp', 'logIn', 'logOut']);
+    const open = new Set(['signUp', 'logIn', 'completeLogIn', 'logOut']);
     const guarded = fields.filter((field) => !open.has(text(field.name)));
     expect(guarded.length).toBeGreaterThanOrEqual(Object.keys(inputs).length);
     // A new mutation must get an input here, so it is covered too.
