@@ -146,4 +146,34 @@ describe('the SDK types, checked by tsc --strict against sdk/dist', () => {
     expect(result.output).toBe('');
     expect(result.code).toBe(0);
   }, 60_000);
+
+  it('accept the second-factor example, whose switches over logIn and completeLogIn are exhaustive', async () => {
+    const result = await tsc(join(root, 'sdk', 'examples', 'second-factor.ts'));
+    expect(result.output).toBe('');
+    expect(result.code).toBe(0);
+  }, 60_000);
+
+  it("reject a switch over logIn's result that forgets SecondFactorRequired", async () => {
+    const missing = program('missing-second-factor', [
+      `export async function signIn(): Promise<string> {`,
+      `  const result = await client.logIn({ address: 'ada@mailadmin.test', password: 'correct horse battery' });`,
+      `  switch (result.__typename) {`,
+      `    case 'LogInSuccess':`,
+      `      return result.token;`,
+      `    case 'InvalidCredentialsError':`,
+      `    case 'ForbiddenError':`,
+      `    case 'RateLimitedError':`,
+      `      return result.message;`,
+      `    default: {`,
+      `      const unhandled: never = result; // never-check`,
+      `      return unhandled;`,
+      `    }`,
+      `  }`,
+      `}`,
+    ]);
+    const result = await tsc(missing.file);
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain(`missing-second-factor.ts(${missing.lineOf('// never-check')},`);
+    expect(result.output).toMatch(/error TS2322: Type '\{ __typename: "SecondFactorRequired";[^']*' is not assignable to type 'never'/);
+  }, 60_000);
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createClient,
@@ -11,6 +12,7 @@ import {
   MailadminError,
   NetworkError,
   NotFoundError,
+  SecondFactorRequiredError,
   ServerError,
   UnauthenticatedError,
   type MailadminClient,
@@ -129,6 +131,63 @@ describe('accounts, sessions and API tokens', () => {
     if (revoked.__typename !== 'RevokeApiTokenSuccess') throw new Error(`revokeApiToken failed: ${revoked.__typename}`);
     expect(revoked.apiToken.revokedAt).not.toBeNull();
     await expect(reader.viewer()).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+});
+
+describe('second factors', () => {
+  /** The code an authenticator app shows for a time step (30 s each). */
+  const codeFor = (secret: string, step: number) => TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: step * 30_000 });
+
+  it('enrols, confirms, and logs in through SecondFactorRequired and completeLogIn', async () => {
+    const tenant = await signUp();
+    const enrolled = await tenant.client.enrollSecondFactor({ password: PASSWORD });
+    if (enrolled.__typename !== 'EnrollSecondFactorSuccess') throw new Error(`enrollSecondFactor failed: ${enrolled.__typename}`);
+    expect(enrolled.otpauthUri).toMatch(/^otpauth:\/\/totp\/mailadmin:/);
+    const step = Math.floor(Date.now() / 30_000);
+    const confirmed = await tenant.client.confirmSecondFactor({ code: codeFor(enrolled.secret, step) });
+    if (confirmed.__typename !== 'ConfirmSecondFactorSuccess') throw new Error(`confirmSecondFactor failed: ${confirmed.__typename}`);
+    expect(confirmed.recoveryCodes).toHaveLength(10);
+
+    const loggedIn = await anonymous.logIn({ address: tenant.ownerAddress, password: PASSWORD });
+    if (loggedIn.__typename !== 'SecondFactorRequired') throw new Error(`expected SecondFactorRequired, got ${loggedIn.__typename}`);
+    expect(Date.parse(loggedIn.expiresAt)).toBeGreaterThan(Date.now());
+    const completed = await anonymous.completeLogIn({ challenge: loggedIn.challenge, code: codeFor(enrolled.secret, step + 1) });
+    if (completed.__typename !== 'LogInSuccess') throw new Error(`completeLogIn failed: ${completed.__typename}`);
+    expect(completed.viewer.user.id).toBe(tenant.ownerId);
+    expect((await createClient({ url, token: completed.token }).viewer())?.user.id).toBe(tenant.ownerId);
+
+    // The same code again, with a new challenge: refused, as a domain error.
+    const again = await anonymous.logIn({ address: tenant.ownerAddress, password: PASSWORD });
+    if (again.__typename !== 'SecondFactorRequired') throw new Error(`expected SecondFactorRequired, got ${again.__typename}`);
+    expect(await anonymous.completeLogIn({ challenge: again.challenge, code: codeFor(enrolled.secret, step + 1) })).toMatchObject({
+      __typename: 'InvalidCredentialsError',
+      code: 'INVALID_CREDENTIALS',
+    });
+  });
+
+  it("throws SecondFactorRequiredError to a session the owner's policy covers, until it enrols", async () => {
+    const tenant = await signUp();
+    const enrolled = await tenant.client.enrollSecondFactor({ password: PASSWORD });
+    if (enrolled.__typename !== 'EnrollSecondFactorSuccess') throw new Error(`enrollSecondFactor failed: ${enrolled.__typename}`);
+    await tenant.client.confirmSecondFactor({ code: codeFor(enrolled.secret, Math.floor(Date.now() / 30_000)) });
+    const created = await tenant.client.createUser({ address: `${unique('admin')}@${MAIL_DOMAIN}`, displayName: 'Admin', plan: 'FREE', password: PASSWORD, role: 'ADMIN' });
+    if (created.__typename !== 'CreateUserSuccess') throw new Error(`createUser failed: ${created.__typename}`);
+    const loggedIn = await anonymous.logIn({ address: created.user.address, password: PASSWORD });
+    if (loggedIn.__typename !== 'LogInSuccess') throw new Error(`logIn failed: ${loggedIn.__typename}`);
+    const admin = createClient({ url, token: loggedIn.token });
+
+    const policy = await tenant.client.setSecondFactorPolicy({ requiredFor: 'ADMINS' });
+    if (policy.__typename !== 'SetSecondFactorPolicySuccess') throw new Error(`setSecondFactorPolicy failed: ${policy.__typename}`);
+    expect(policy.masterAccount.secondFactorPolicy).toBe('ADMINS');
+
+    const refused = await admin.users().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SecondFactorRequiredError);
+    expect(refused).toMatchObject({ operationName: 'Users', code: 'SECOND_FACTOR_REQUIRED' });
+    expect((await admin.enrollSecondFactor({ password: PASSWORD })).__typename).toBe('EnrollSecondFactorSuccess');
+
+    const reset = await tenant.client.disableSecondFactor({ userId: created.user.id, password: PASSWORD });
+    if (reset.__typename !== 'DisableSecondFactorSuccess') throw new Error(`disableSecondFactor failed: ${reset.__typename}`);
+    expect(reset.user.secondFactor).toBe(false);
   });
 });
 
@@ -524,9 +583,9 @@ describe('request() with a custom document', () => {
   });
 });
 
-function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(command: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(command, args, { cwd: root }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd: root, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -563,5 +622,30 @@ describe('the onboarding example', () => {
     expect(users.map((user) => user.plan).sort()).toEqual(['ENTRY', 'ENTRY', 'ENTRY', 'ENTRY']);
     expect(users.filter((user) => user.role !== 'OWNER').every((user) => user.aliases.length === 1)).toBe(true);
     expect((await tenant.client.ledger({ filter: { kind: 'DEPOSIT' } })).totalCount).toBe(1);
+  });
+});
+
+describe('the second-factor example', () => {
+  beforeAll(buildSdk, 120_000);
+
+  it('logs a person in with a code when logIn answers SecondFactorRequired', async () => {
+    const tenant = await signUp();
+    const enrolled = await tenant.client.enrollSecondFactor({ password: PASSWORD });
+    if (enrolled.__typename !== 'EnrollSecondFactorSuccess') throw new Error(`enrollSecondFactor failed: ${enrolled.__typename}`);
+    const code = TOTP.generate({ secret: Secret.fromBase32(enrolled.secret) });
+    const confirmed = await tenant.client.confirmSecondFactor({ code });
+    if (confirmed.__typename !== 'ConfirmSecondFactorSuccess') throw new Error(`confirmSecondFactor failed: ${confirmed.__typename}`);
+
+    // A recovery code: unlike a TOTP code, it cannot collide with the one just used to confirm.
+    const env = { MAILADMIN_PASSWORD: PASSWORD, MAILADMIN_CODE: confirmed.recoveryCodes[0] ?? '' };
+    const result = await run('npx', ['tsx', 'sdk/examples/second-factor.ts', url, tenant.ownerAddress], env);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Signed in ${tenant.ownerAddress} \\(OWNER\\); session token: mas_`, 'm'));
+
+    // The recovery code is spent: the same run now fails.
+    const spent = await run('npx', ['tsx', 'sdk/examples/second-factor.ts', url, tenant.ownerAddress], env);
+    expect(spent.code).not.toBe(0);
+    expect(spent.stderr).toMatch(/code is wrong/);
   });
 });

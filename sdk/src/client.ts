@@ -1,5 +1,13 @@
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
-import { ForbiddenError, type MailadminError, NetworkError, NotFoundError, ServerError, UnauthenticatedError } from './errors.js';
+import {
+  ForbiddenError,
+  type MailadminError,
+  NetworkError,
+  NotFoundError,
+  SecondFactorRequiredError,
+  ServerError,
+  UnauthenticatedError,
+} from './errors.js';
 import {
   AddAliasDocument,
   AddGroupMembersDocument,
@@ -7,6 +15,8 @@ import {
   AddDomainDocument,
   AuditLogDocument,
   ChangePlanDocument,
+  CompleteLogInDocument,
+  ConfirmSecondFactorDocument,
   CreateApiTokenDocument,
   CreateGroupDocument,
   CreateResourceDocument,
@@ -14,7 +24,9 @@ import {
   DeleteGroupDocument,
   DeleteResourceDocument,
   DeleteUserDocument,
+  DisableSecondFactorDocument,
   DomainsDocument,
+  EnrollSecondFactorDocument,
   GroupMembersDocument,
   GroupsDocument,
   LedgerDocument,
@@ -30,6 +42,7 @@ import {
   ResourcesDocument,
   RevokeApiTokenDocument,
   SetLowBalanceThresholdDocument,
+  SetSecondFactorPolicyDocument,
   ShareResourceDocument,
   SignUpDocument,
   UnshareResourceDocument,
@@ -90,6 +103,7 @@ function operationNameOf(source: string): string | undefined {
 
 function errorFor(message: string, operationName: string | undefined, code: string | undefined, status?: number): MailadminError {
   if (code === 'UNAUTHENTICATED' || status === 401) return new UnauthenticatedError(message, operationName, code ?? 'UNAUTHENTICATED');
+  if (code === 'SECOND_FACTOR_REQUIRED') return new SecondFactorRequiredError(message, operationName, code);
   if (code === 'FORBIDDEN' || code === 'UPGRADE_REQUIRED') return new ForbiddenError(message, operationName, code);
   return new ServerError(message, operationName, code, status);
 }
@@ -292,7 +306,18 @@ export function createClient(options: ClientOptions) {
     request,
 
     signUp: mutate(SignUpDocument, 'signUp'),
+    /** A session, or for a person with a second factor `SecondFactorRequired`: then `completeLogIn`. */
     logIn: mutate(LogInDocument, 'logIn'),
+    /** Trades logIn's challenge and a code (TOTP or recovery) for the session. */
+    completeLogIn: mutate(CompleteLogInDocument, 'completeLogIn'),
+    /** A new TOTP secret for yourself (in a session, with your password), in force once confirmed. */
+    enrollSecondFactor: mutate(EnrollSecondFactorDocument, 'enrollSecondFactor'),
+    /** Confirms the enrolled secret with a code; answers the recovery codes, shown once. */
+    confirmSecondFactor: mutate(ConfirmSecondFactorDocument, 'confirmSecondFactor'),
+    /** Removes your own second factor, or resets another user's (owner; administrators for MEMBERs). */
+    disableSecondFactor: mutate(DisableSecondFactorDocument, 'disableSecondFactor'),
+    /** Who must sign in with a second factor (the owner only). */
+    setSecondFactorPolicy: mutate(SetSecondFactorPolicyDocument, 'setSecondFactorPolicy'),
     logOut: async () => (await request(LogOutDocument)).logOut,
     createApiToken: mutate(CreateApiTokenDocument, 'createApiToken'),
     revokeApiToken: mutate(RevokeApiTokenDocument, 'revokeApiToken'),

@@ -21,6 +21,13 @@ export class UnauthenticatedError extends MailadminError {}
 /** The token lacks the scope or the role for this operation (`FORBIDDEN`, `UPGRADE_REQUIRED`). */
 export class ForbiddenError extends MailadminError {}
 
+/**
+ * The owner's policy requires a second factor this session's user has not confirmed
+ * (`SECOND_FACTOR_REQUIRED`): until `enrollSecondFactor` and `confirmSecondFactor`, the session can
+ * only read `viewer` (who it is) and log out.
+ */
+export class SecondFactorRequiredError extends MailadminError {}
+
 /** A lookup by ID (a group's members, a user's access) found nothing of your master account. */
 export class NotFoundError extends MailadminError {}
 

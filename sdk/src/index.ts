@@ -10,7 +10,15 @@ export {
   type RetryOptions,
   type Subscription,
 } from './client.js';
-export { ForbiddenError, MailadminError, NetworkError, NotFoundError, ServerError, UnauthenticatedError } from './errors.js';
+export {
+  ForbiddenError,
+  MailadminError,
+  NetworkError,
+  NotFoundError,
+  SecondFactorRequiredError,
+  ServerError,
+  UnauthenticatedError,
+} from './errors.js';
 export * from './generated/graphql.js';
 
 /** A document of your own, typed by the result and variables you name. */
