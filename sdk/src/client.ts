@@ -41,6 +41,9 @@ import {
   RemoveGroupMembersDocument,
   ResourcesDocument,
   RevokeApiTokenDocument,
+  RevokeSessionsDocument,
+  TransferOwnershipDocument,
+  UserSessionsDocument,
   SetLowBalanceThresholdDocument,
   SetSecondFactorPolicyDocument,
   ShareResourceDocument,
@@ -325,6 +328,10 @@ export function createClient(options: ClientOptions) {
     updateUser: mutate(UpdateUserDocument, 'updateUser'),
     changePlan: mutate(ChangePlanDocument, 'changePlan'),
     deleteUser: mutate(DeleteUserDocument, 'deleteUser'),
+    /** Ends sessions of a user (a stolen one): listed ones, or all but this client's own without `sessionIds`. */
+    revokeSessions: mutate(RevokeSessionsDocument, 'revokeSessions'),
+    /** The owner hands the master account to an ADMIN, re-entering their password. */
+    transferOwnership: mutate(TransferOwnershipDocument, 'transferOwnership'),
     addAlias: mutate(AddAliasDocument, 'addAlias'),
     removeAlias: mutate(RemoveAliasDocument, 'removeAlias'),
     addDomain: mutate(AddDomainDocument, 'addDomain'),
@@ -371,6 +378,12 @@ export function createClient(options: ClientOptions) {
       if (node?.__typename !== 'User') throw new NotFoundError('no user with this ID in your master account', 'UserAccess', 'NOT_FOUND');
       return node.access;
     },
+
+    /** A user's live sessions, newest first (the user themself, the owner and administrators). */
+    sessions: list(UserSessionsDocument, (result) => {
+      if (result.node?.__typename !== 'User') throw new NotFoundError('no user with this ID in your master account', 'UserSessions', 'NOT_FOUND');
+      return result.node.sessions;
+    }),
 
     paginate,
 

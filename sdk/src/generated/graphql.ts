@@ -51,6 +51,20 @@ export type ChangePlanInput = {
   userId: string | number;
 };
 
+/** The challenge logIn answered, and a code of the person's second factor. */
+export type CompleteLogInInput = {
+  /** The `challenge` of SecondFactorRequired. */
+  challenge: string;
+  /** The 6-digit code the authenticator app shows now (each code works once), or one of the recovery codes (each works once). */
+  code: string;
+};
+
+/** A code from the secret enrollSecondFactor gave. */
+export type ConfirmSecondFactorInput = {
+  /** The 6-digit code your authenticator app shows now. */
+  code: string;
+};
+
 /** A new API token acting as you. */
 export type CreateApiTokenInput = {
   /** When it stops working; leave out for no expiry. */
@@ -117,12 +131,26 @@ export type DeleteUserInput = {
   userId: string | number;
 };
 
+/** Whose second factor to remove, and your password. */
+export type DisableSecondFactorInput = {
+  /** Your own password, also when resetting another user; a wrong one counts as a failed log-in. */
+  password: string;
+  /** Yourself, or (owner and administrators) another user of your master account. */
+  userId: string | number;
+};
+
 /** Whether ownership of a custom domain has been proven. */
 export type DomainStatus =
   /** Added, but its verification TXT record has not been found yet; no addresses can use it. */
   | 'PENDING'
   /** Ownership proven through DNS; addresses on it can be given to users and aliases. */
   | 'VERIFIED';
+
+/** Your password, re-entered to enrol a second factor. */
+export type EnrollSecondFactorInput = {
+  /** Your own password; a wrong one counts as a failed log-in. */
+  password: string;
+};
 
 /** A stable, machine-readable code for each kind of failure a client can handle. */
 export type ErrorCode =
@@ -146,12 +174,16 @@ export type ErrorCode =
   | 'IDEMPOTENCY_CONFLICT'
   /** The deposit cannot pay for the change; the error tells what is required and available. */
   | 'INSUFFICIENT_FUNDS'
-  /** The address or the password is wrong. */
+  /** The address, the password or a second-factor code is wrong (or a log-in challenge is unknown, expired or used). */
   | 'INVALID_CREDENTIALS'
   /** No such object exists in your master account (objects of others read the same). */
   | 'NOT_FOUND'
   /** Too many log-ins failed for this address or from this client; wait until `retryAfter`. */
   | 'RATE_LIMITED'
+  /** A second factor is needed first: the owner's policy requires one you have not confirmed (until you enrol and confirm one, your session can only read `viewer` and log out), or you require them of others without one of your own. */
+  | 'SECOND_FACTOR_REQUIRED'
+  /** The token already holds 20 live subscriptions on this server; end one first (`limit` tells the cap). */
+  | 'TOO_MANY_SUBSCRIPTIONS'
   /** The admin console needs the owner's plan to be ENTRY or PRO. */
   | 'UPGRADE_REQUIRED'
   /** An input field is missing, malformed or out of range; `field` names it. */
@@ -252,10 +284,33 @@ export type RevokeApiTokenInput = {
   apiTokenId: string | number;
 };
 
+/** Sessions of one user to end. */
+export type RevokeSessionsInput = {
+  /** The sessions to end (1-100, each a live session of that user); leave out to end every session of that user except the one of this request. */
+  sessionIds?: Array<string | number> | null | undefined;
+  /** The user whose sessions end. */
+  userId: string | number;
+};
+
+/** Who must sign in with a second factor. A person it covers who has none can, in a session, only read `viewer`, enrol and confirm one, and log out (SECOND_FACTOR_REQUIRED otherwise). API tokens are not covered. */
+export type SecondFactorPolicy =
+  /** The owner and the administrators. */
+  | 'ADMINS'
+  /** Every person of the master account. */
+  | 'EVERYONE'
+  /** Nobody must; people may still enrol one, and then need it to log in. */
+  | 'NONE';
+
 /** A new low-balance threshold. */
 export type SetLowBalanceThresholdInput = {
   /** The threshold, such as "20.00"; "0.00" turns the invitations off. */
   amount: string;
+};
+
+/** Who must sign in with a second factor. */
+export type SetSecondFactorPolicyInput = {
+  /** NONE, ADMINS (the owner and administrators) or EVERYONE. */
+  requiredFor: SecondFactorPolicy;
 };
 
 /** What a share allows, from weakest to strongest: READ, then WRITE, then MANAGE. */
@@ -300,6 +355,14 @@ export type TokenScope =
   /** Run mutations and read back what they return; looking anything else up needs READ. */
   | 'WRITE';
 
+/** The owner hands the master account to an administrator. */
+export type TransferOwnershipInput = {
+  /** The new owner: an ACTIVE person with the ADMIN role, on a paid plan. */
+  newOwnerId: string | number;
+  /** The owner's own password, re-entered; a wrong one counts as a failed log-in. */
+  password: string;
+};
+
 /** A resource and the group to stop sharing it with. */
 export type UnshareResourceInput = {
   /** The group. */
@@ -328,8 +391,10 @@ export type UpdateUserInput = {
   password?: string | null | undefined;
   /** ADMIN or MEMBER; the owner keeps OWNER. */
   role?: UserRole | null | undefined;
-  /** SUSPENDED to block the account, ACTIVE to reactivate it. */
+  /** SUSPENDED to block the account (its sessions end, its tokens stop; billing never lifts it); ACTIVE to lift a suspension (a renewal unpaid meanwhile shows PAST_DUE). PAST_DUE is billing's, never set by hand. */
   status?: UserStatus | null | undefined;
+  /** Why the user is suspended (1-500 characters), recorded with the suspension; only with status SUSPENDED. */
+  suspensionReason?: string | null | undefined;
   /** The user to change. */
   userId: string | number;
 };
@@ -398,7 +463,7 @@ export type SignUpMutation = { signUp:
     | { __typename: 'AddressReservedError', code: ErrorCode, message: string }
     | { __typename: 'AddressTakenError', code: ErrorCode, message: string }
     | { __typename: 'DomainNotVerifiedError', code: ErrorCode, message: string }
-    | { __typename: 'SignUpSuccess', token: string, viewer: { scopes: Array<TokenScope>, user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> }, masterAccount: { id: string, name: string } } }
+    | { __typename: 'SignUpSuccess', token: string, viewer: { scopes: Array<TokenScope>, user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, suspendedAt: string | null, suspensionReason: string | null, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> }, masterAccount: { id: string, name: string } } }
     | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
    };
 
@@ -410,8 +475,9 @@ export type LogInMutationVariables = Exact<{
 export type LogInMutation = { logIn:
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
-    | { __typename: 'LogInSuccess', token: string, viewer: { scopes: Array<TokenScope>, user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> } } }
+    | { __typename: 'LogInSuccess', token: string, viewer: { scopes: Array<TokenScope>, secondFactorMissing: boolean, user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, suspendedAt: string | null, suspensionReason: string | null, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> } } }
     | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'SecondFactorRequired', challenge: string, expiresAt: string }
    };
 
 export type LogOutMutationVariables = Exact<{ [key: string]: never; }>;
@@ -448,7 +514,7 @@ export type RevokeApiTokenMutation = { revokeApiToken:
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ViewerQuery = { viewer: { scopes: Array<TokenScope>, user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> }, masterAccount: { id: string, name: string, createdAt: string, consoleAccess: boolean, lowBalance: boolean, balance: { amount: string, minorUnits: number, currency: string }, lowBalanceThreshold: { amount: string, minorUnits: number, currency: string }, monthlyCost: { amount: string, minorUnits: number, currency: string }, runway: { depletesOn: string | null, days: number | null } } } | null };
+export type ViewerQuery = { viewer: { scopes: Array<TokenScope>, user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, suspendedAt: string | null, suspensionReason: string | null, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> }, masterAccount: { id: string, name: string, createdAt: string, consoleAccess: boolean, lowBalance: boolean, balance: { amount: string, minorUnits: number, currency: string }, lowBalanceThreshold: { amount: string, minorUnits: number, currency: string }, monthlyCost: { amount: string, minorUnits: number, currency: string }, runway: { depletesOn: string | null, days: number | null } } } | null };
 
 export type PlanPricesQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -468,8 +534,9 @@ export type NodeQuery = { node:
     | { __typename: 'Group', id: string }
     | { __typename: 'LedgerEntry', id: string }
     | { __typename: 'MasterAccount', name: string, id: string }
+    | { __typename: 'Session', id: string }
     | { __typename: 'SharedResource', id: string }
-    | { __typename: 'User', id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> }
+    | { __typename: 'User', id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, suspendedAt: string | null, suspensionReason: string | null, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> }
    | null };
 
 export type AddDepositMutationVariables = Exact<{
@@ -570,7 +637,7 @@ export type DomainsQuery = { viewer: { masterAccount: { domains: { totalCount: n
 
 export type MoneyFieldsFragment = { amount: string, minorUnits: number, currency: string };
 
-export type UserFieldsFragment = { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> };
+export type UserFieldsFragment = { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, suspendedAt: string | null, suspensionReason: string | null, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> };
 
 export type LedgerEntryFieldsFragment = { id: string, kind: LedgerEntryKind, description: string, plan: Plan | null, periodStart: string | null, periodEnd: string | null, createdAt: string, amount: { amount: string, minorUnits: number, currency: string }, balanceAfter: { amount: string, minorUnits: number, currency: string }, user: { id: string, address: string } | null };
 
@@ -610,6 +677,8 @@ type ErrorFields_NotFoundError_Fragment = { __typename: 'NotFoundError', code: E
 
 type ErrorFields_RateLimitedError_Fragment = { __typename: 'RateLimitedError', code: ErrorCode, message: string };
 
+type ErrorFields_SecondFactorRequiredError_Fragment = { __typename: 'SecondFactorRequiredError', code: ErrorCode, message: string };
+
 type ErrorFields_UpgradeRequiredError_Fragment = { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string };
 
 type ErrorFields_ValidationError_Fragment = { __typename: 'ValidationError', field: string, code: ErrorCode, message: string };
@@ -630,6 +699,7 @@ export type ErrorFieldsFragment =
   | ErrorFields_InvalidCredentialsError_Fragment
   | ErrorFields_NotFoundError_Fragment
   | ErrorFields_RateLimitedError_Fragment
+  | ErrorFields_SecondFactorRequiredError_Fragment
   | ErrorFields_UpgradeRequiredError_Fragment
   | ErrorFields_ValidationError_Fragment
   | ErrorFields_VerificationFailedError_Fragment
@@ -781,6 +851,7 @@ export type GroupMembersQuery = { node:
     | { __typename: 'Group', members: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, role: GroupRole, addedAt: string, node: { id: string, address: string, displayName: string } }> } }
     | { __typename: 'LedgerEntry' }
     | { __typename: 'MasterAccount' }
+    | { __typename: 'Session' }
     | { __typename: 'SharedResource' }
     | { __typename: 'User' }
    | null };
@@ -806,9 +877,75 @@ export type UserAccessQuery = { node:
     | { __typename: 'Group' }
     | { __typename: 'LedgerEntry' }
     | { __typename: 'MasterAccount' }
+    | { __typename: 'Session' }
     | { __typename: 'SharedResource' }
     | { __typename: 'User', access: Array<{ permission: SharePermission, resource: { id: string, kind: ResourceKind, name: string } }> }
    | null };
+
+export type CompleteLogInMutationVariables = Exact<{
+  input: CompleteLogInInput;
+}>;
+
+
+export type CompleteLogInMutation = { completeLogIn:
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
+    | { __typename: 'LogInSuccess', token: string, viewer: { scopes: Array<TokenScope>, secondFactorMissing: boolean, user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, suspendedAt: string | null, suspensionReason: string | null, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> } } }
+    | { __typename: 'RateLimitedError', retryAfter: string, retryAfterSeconds: number, code: ErrorCode, message: string }
+   };
+
+export type EnrollSecondFactorMutationVariables = Exact<{
+  input: EnrollSecondFactorInput;
+}>;
+
+
+export type EnrollSecondFactorMutation = { enrollSecondFactor:
+    | { __typename: 'EnrollSecondFactorSuccess', secret: string, otpauthUri: string }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', retryAfter: string, retryAfterSeconds: number, code: ErrorCode, message: string }
+   };
+
+export type ConfirmSecondFactorMutationVariables = Exact<{
+  input: ConfirmSecondFactorInput;
+}>;
+
+
+export type ConfirmSecondFactorMutation = { confirmSecondFactor:
+    | { __typename: 'ConfirmSecondFactorSuccess', recoveryCodes: Array<string> }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', retryAfter: string, retryAfterSeconds: number, code: ErrorCode, message: string }
+   };
+
+export type DisableSecondFactorMutationVariables = Exact<{
+  input: DisableSecondFactorInput;
+}>;
+
+
+export type DisableSecondFactorMutation = { disableSecondFactor:
+    | { __typename: 'DisableSecondFactorSuccess', user: { secondFactor: boolean, id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, suspendedAt: string | null, suspensionReason: string | null, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> } }
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', retryAfter: string, retryAfterSeconds: number, code: ErrorCode, message: string }
+    | { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
+   };
+
+export type SetSecondFactorPolicyMutationVariables = Exact<{
+  input: SetSecondFactorPolicyInput;
+}>;
+
+
+export type SetSecondFactorPolicyMutation = { setSecondFactorPolicy:
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'SecondFactorRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'SetSecondFactorPolicySuccess', masterAccount: { id: string, secondFactorPolicy: SecondFactorPolicy } }
+    | { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
+   };
 
 export type CreateUserMutationVariables = Exact<{
   input: CreateUserInput;
@@ -818,7 +955,7 @@ export type CreateUserMutationVariables = Exact<{
 export type CreateUserMutation = { createUser:
     | { __typename: 'AddressReservedError', code: ErrorCode, message: string }
     | { __typename: 'AddressTakenError', code: ErrorCode, message: string }
-    | { __typename: 'CreateUserSuccess', user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> }, ledgerEntry: { id: string, kind: LedgerEntryKind, description: string, plan: Plan | null, periodStart: string | null, periodEnd: string | null, createdAt: string, amount: { amount: string, minorUnits: number, currency: string }, balanceAfter: { amount: string, minorUnits: number, currency: string }, user: { id: string, address: string } | null } | null }
+    | { __typename: 'CreateUserSuccess', user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, suspendedAt: string | null, suspensionReason: string | null, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> }, ledgerEntry: { id: string, kind: LedgerEntryKind, description: string, plan: Plan | null, periodStart: string | null, periodEnd: string | null, createdAt: string, amount: { amount: string, minorUnits: number, currency: string }, balanceAfter: { amount: string, minorUnits: number, currency: string }, user: { id: string, address: string } | null } | null }
     | { __typename: 'DomainNotVerifiedError', code: ErrorCode, message: string }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'InsufficientFundsError', code: ErrorCode, message: string, required: { amount: string, minorUnits: number, currency: string }, available: { amount: string, minorUnits: number, currency: string } }
@@ -835,7 +972,7 @@ export type UpdateUserMutationVariables = Exact<{
 export type UpdateUserMutation = { updateUser:
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
-    | { __typename: 'UpdateUserSuccess', user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> } }
+    | { __typename: 'UpdateUserSuccess', user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, suspendedAt: string | null, suspensionReason: string | null, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> } }
     | { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
    };
@@ -846,7 +983,7 @@ export type ChangePlanMutationVariables = Exact<{
 
 
 export type ChangePlanMutation = { changePlan:
-    | { __typename: 'ChangePlanSuccess', user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> }, ledgerEntry: { id: string, kind: LedgerEntryKind, description: string, plan: Plan | null, periodStart: string | null, periodEnd: string | null, createdAt: string, amount: { amount: string, minorUnits: number, currency: string }, balanceAfter: { amount: string, minorUnits: number, currency: string }, user: { id: string, address: string } | null } | null }
+    | { __typename: 'ChangePlanSuccess', user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, suspendedAt: string | null, suspensionReason: string | null, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> }, ledgerEntry: { id: string, kind: LedgerEntryKind, description: string, plan: Plan | null, periodStart: string | null, periodEnd: string | null, createdAt: string, amount: { amount: string, minorUnits: number, currency: string }, balanceAfter: { amount: string, minorUnits: number, currency: string }, user: { id: string, address: string } | null } | null }
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'InsufficientFundsError', code: ErrorCode, message: string, required: { amount: string, minorUnits: number, currency: string }, available: { amount: string, minorUnits: number, currency: string } }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
@@ -892,7 +1029,7 @@ export type RemoveAliasMutationVariables = Exact<{
 export type RemoveAliasMutation = { removeAlias:
     | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
     | { __typename: 'NotFoundError', code: ErrorCode, message: string }
-    | { __typename: 'RemoveAliasSuccess', removedAliasId: string, user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> } }
+    | { __typename: 'RemoveAliasSuccess', removedAliasId: string, user: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, suspendedAt: string | null, suspensionReason: string | null, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> } }
     | { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string }
     | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
    };
@@ -905,7 +1042,7 @@ export type UsersQueryVariables = Exact<{
 }>;
 
 
-export type UsersQuery = { viewer: { masterAccount: { users: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> } }> } } } | null };
+export type UsersQuery = { viewer: { masterAccount: { users: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, suspendedAt: string | null, suspensionReason: string | null, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> } }> } } } | null };
 
 export type AuditLogQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -914,6 +1051,57 @@ export type AuditLogQueryVariables = Exact<{
 
 
 export type AuditLogQuery = { viewer: { masterAccount: { auditLog: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, action: string, targetId: string | null, createdAt: string, details: unknown, actor: { id: string, address: string } | null } }> } } } | null };
+
+export type SessionFieldsFragment = { id: string, createdAt: string, lastUsedAt: string | null, expiresAt: string, client: string | null, ipAddress: string | null, current: boolean };
+
+export type UserSessionsQueryVariables = Exact<{
+  userId: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type UserSessionsQuery = { node:
+    | { __typename: 'Alias' }
+    | { __typename: 'ApiToken' }
+    | { __typename: 'AuditEvent' }
+    | { __typename: 'Domain' }
+    | { __typename: 'Group' }
+    | { __typename: 'LedgerEntry' }
+    | { __typename: 'MasterAccount' }
+    | { __typename: 'Session' }
+    | { __typename: 'SharedResource' }
+    | { __typename: 'User', sessions: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, createdAt: string, lastUsedAt: string | null, expiresAt: string, client: string | null, ipAddress: string | null, current: boolean } }> } }
+   | null };
+
+export type RevokeSessionsMutationVariables = Exact<{
+  input: RevokeSessionsInput;
+}>;
+
+
+export type RevokeSessionsMutation = { revokeSessions:
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'RevokeSessionsSuccess', revokedCount: number }
+    | { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
+   };
+
+export type TransferOwnershipMutationVariables = Exact<{
+  input: TransferOwnershipInput;
+}>;
+
+
+export type TransferOwnershipMutation = { transferOwnership:
+    | { __typename: 'ForbiddenError', code: ErrorCode, message: string }
+    | { __typename: 'InsufficientFundsError', code: ErrorCode, message: string, required: { amount: string, minorUnits: number, currency: string }, available: { amount: string, minorUnits: number, currency: string } }
+    | { __typename: 'InvalidCredentialsError', code: ErrorCode, message: string }
+    | { __typename: 'NotFoundError', code: ErrorCode, message: string }
+    | { __typename: 'RateLimitedError', code: ErrorCode, message: string }
+    | { __typename: 'TransferOwnershipSuccess', masterAccount: { id: string, name: string }, previousOwner: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, suspendedAt: string | null, suspensionReason: string | null, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> }, newOwner: { id: string, address: string, displayName: string, kind: AccountKind, plan: Plan, pendingPlan: Plan | null, status: UserStatus, suspendedAt: string | null, suspensionReason: string | null, role: UserRole, paidThrough: string | null, createdAt: string, aliasLimit: number, storageQuotaBytes: number, listMembers: Array<string>, aliases: Array<{ id: string, address: string, createdAt: string }> }, ledgerEntry: { id: string, kind: LedgerEntryKind, description: string, plan: Plan | null, periodStart: string | null, periodEnd: string | null, createdAt: string, amount: { amount: string, minorUnits: number, currency: string }, balanceAfter: { amount: string, minorUnits: number, currency: string }, user: { id: string, address: string } | null } | null }
+    | { __typename: 'UpgradeRequiredError', code: ErrorCode, message: string }
+    | { __typename: 'ValidationError', field: string, code: ErrorCode, message: string }
+   };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -942,6 +1130,8 @@ export const UserFieldsFragmentDoc = new TypedDocumentString(`
   plan
   pendingPlan
   status
+  suspendedAt
+  suspensionReason
   role
   paidThrough
   createdAt
@@ -1104,6 +1294,17 @@ export const ResourceFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"ResourceFields"}) as unknown as TypedDocumentString<ResourceFieldsFragment, unknown>;
+export const SessionFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SessionFields on Session {
+  id
+  createdAt
+  lastUsedAt
+  expiresAt
+  client
+  ipAddress
+  current
+}
+    `, {"fragmentName":"SessionFields"}) as unknown as TypedDocumentString<SessionFieldsFragment, unknown>;
 export const SignUpDocument = new TypedDocumentString(`
     mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) {
@@ -1137,6 +1338,8 @@ fragment UserFields on User {
   plan
   pendingPlan
   status
+  suspendedAt
+  suspensionReason
   role
   paidThrough
   createdAt
@@ -1179,10 +1382,15 @@ export const LogInDocument = new TypedDocumentString(`
       token
       viewer {
         scopes
+        secondFactorMissing
         user {
           ...UserFields
         }
       }
+    }
+    ... on SecondFactorRequired {
+      challenge
+      expiresAt
     }
     ...ErrorFields
   }
@@ -1200,6 +1408,8 @@ fragment UserFields on User {
   plan
   pendingPlan
   status
+  suspendedAt
+  suspensionReason
   role
   paidThrough
   createdAt
@@ -1378,6 +1588,8 @@ fragment UserFields on User {
   plan
   pendingPlan
   status
+  suspendedAt
+  suspensionReason
   role
   paidThrough
   createdAt
@@ -1440,6 +1652,8 @@ export const NodeDocument = new TypedDocumentString(`
   plan
   pendingPlan
   status
+  suspendedAt
+  suspensionReason
   role
   paidThrough
   createdAt
@@ -2436,6 +2650,265 @@ export const UserAccessDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<UserAccessQuery, UserAccessQueryVariables>;
+export const CompleteLogInDocument = new TypedDocumentString(`
+    mutation CompleteLogIn($input: CompleteLogInInput!) {
+  completeLogIn(input: $input) {
+    __typename
+    ... on LogInSuccess {
+      token
+      viewer {
+        scopes
+        secondFactorMissing
+        user {
+          ...UserFields
+        }
+      }
+    }
+    ... on RateLimitedError {
+      retryAfter
+      retryAfterSeconds
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment UserFields on User {
+  id
+  address
+  displayName
+  kind
+  plan
+  pendingPlan
+  status
+  suspendedAt
+  suspensionReason
+  role
+  paidThrough
+  createdAt
+  aliasLimit
+  storageQuotaBytes
+  listMembers
+  aliases {
+    id
+    address
+    createdAt
+  }
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}`) as unknown as TypedDocumentString<CompleteLogInMutation, CompleteLogInMutationVariables>;
+export const EnrollSecondFactorDocument = new TypedDocumentString(`
+    mutation EnrollSecondFactor($input: EnrollSecondFactorInput!) {
+  enrollSecondFactor(input: $input) {
+    __typename
+    ... on EnrollSecondFactorSuccess {
+      secret
+      otpauthUri
+    }
+    ... on RateLimitedError {
+      retryAfter
+      retryAfterSeconds
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}`) as unknown as TypedDocumentString<EnrollSecondFactorMutation, EnrollSecondFactorMutationVariables>;
+export const ConfirmSecondFactorDocument = new TypedDocumentString(`
+    mutation ConfirmSecondFactor($input: ConfirmSecondFactorInput!) {
+  confirmSecondFactor(input: $input) {
+    __typename
+    ... on ConfirmSecondFactorSuccess {
+      recoveryCodes
+    }
+    ... on RateLimitedError {
+      retryAfter
+      retryAfterSeconds
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}`) as unknown as TypedDocumentString<ConfirmSecondFactorMutation, ConfirmSecondFactorMutationVariables>;
+export const DisableSecondFactorDocument = new TypedDocumentString(`
+    mutation DisableSecondFactor($input: DisableSecondFactorInput!) {
+  disableSecondFactor(input: $input) {
+    __typename
+    ... on DisableSecondFactorSuccess {
+      user {
+        ...UserFields
+        secondFactor
+      }
+    }
+    ... on RateLimitedError {
+      retryAfter
+      retryAfterSeconds
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment UserFields on User {
+  id
+  address
+  displayName
+  kind
+  plan
+  pendingPlan
+  status
+  suspendedAt
+  suspensionReason
+  role
+  paidThrough
+  createdAt
+  aliasLimit
+  storageQuotaBytes
+  listMembers
+  aliases {
+    id
+    address
+    createdAt
+  }
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}`) as unknown as TypedDocumentString<DisableSecondFactorMutation, DisableSecondFactorMutationVariables>;
+export const SetSecondFactorPolicyDocument = new TypedDocumentString(`
+    mutation SetSecondFactorPolicy($input: SetSecondFactorPolicyInput!) {
+  setSecondFactorPolicy(input: $input) {
+    __typename
+    ... on SetSecondFactorPolicySuccess {
+      masterAccount {
+        id
+        secondFactorPolicy
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}`) as unknown as TypedDocumentString<SetSecondFactorPolicyMutation, SetSecondFactorPolicyMutationVariables>;
 export const CreateUserDocument = new TypedDocumentString(`
     mutation CreateUser($input: CreateUserInput!) {
   createUser(input: $input) {
@@ -2464,6 +2937,8 @@ fragment UserFields on User {
   plan
   pendingPlan
   status
+  suspendedAt
+  suspensionReason
   role
   paidThrough
   createdAt
@@ -2542,6 +3017,8 @@ fragment UserFields on User {
   plan
   pendingPlan
   status
+  suspendedAt
+  suspensionReason
   role
   paidThrough
   createdAt
@@ -2604,6 +3081,8 @@ fragment UserFields on User {
   plan
   pendingPlan
   status
+  suspendedAt
+  suspensionReason
   role
   paidThrough
   createdAt
@@ -2764,6 +3243,8 @@ fragment UserFields on User {
   plan
   pendingPlan
   status
+  suspendedAt
+  suspensionReason
   role
   paidThrough
   createdAt
@@ -2825,6 +3306,8 @@ export const UsersDocument = new TypedDocumentString(`
   plan
   pendingPlan
   status
+  suspendedAt
+  suspensionReason
   role
   paidThrough
   createdAt
@@ -2879,3 +3362,165 @@ fragment PageInfoFields on PageInfo {
   startCursor
   endCursor
 }`) as unknown as TypedDocumentString<AuditLogQuery, AuditLogQueryVariables>;
+export const UserSessionsDocument = new TypedDocumentString(`
+    query UserSessions($userId: ID!, $first: Int, $after: String) {
+  node(id: $userId) {
+    __typename
+    ... on User {
+      sessions(first: $first, after: $after) {
+        totalCount
+        pageInfo {
+          ...PageInfoFields
+        }
+        edges {
+          cursor
+          node {
+            ...SessionFields
+          }
+        }
+      }
+    }
+  }
+}
+    fragment PageInfoFields on PageInfo {
+  hasNextPage
+  hasPreviousPage
+  startCursor
+  endCursor
+}
+fragment SessionFields on Session {
+  id
+  createdAt
+  lastUsedAt
+  expiresAt
+  client
+  ipAddress
+  current
+}`) as unknown as TypedDocumentString<UserSessionsQuery, UserSessionsQueryVariables>;
+export const RevokeSessionsDocument = new TypedDocumentString(`
+    mutation RevokeSessions($input: RevokeSessionsInput!) {
+  revokeSessions(input: $input) {
+    __typename
+    ... on RevokeSessionsSuccess {
+      revokedCount
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}`) as unknown as TypedDocumentString<RevokeSessionsMutation, RevokeSessionsMutationVariables>;
+export const TransferOwnershipDocument = new TypedDocumentString(`
+    mutation TransferOwnership($input: TransferOwnershipInput!) {
+  transferOwnership(input: $input) {
+    __typename
+    ... on TransferOwnershipSuccess {
+      masterAccount {
+        id
+        name
+      }
+      previousOwner {
+        ...UserFields
+      }
+      newOwner {
+        ...UserFields
+      }
+      ledgerEntry {
+        ...LedgerEntryFields
+      }
+    }
+    ...ErrorFields
+  }
+}
+    fragment MoneyFields on Money {
+  amount
+  minorUnits
+  currency
+}
+fragment UserFields on User {
+  id
+  address
+  displayName
+  kind
+  plan
+  pendingPlan
+  status
+  suspendedAt
+  suspensionReason
+  role
+  paidThrough
+  createdAt
+  aliasLimit
+  storageQuotaBytes
+  listMembers
+  aliases {
+    id
+    address
+    createdAt
+  }
+}
+fragment LedgerEntryFields on LedgerEntry {
+  id
+  kind
+  amount {
+    ...MoneyFields
+  }
+  balanceAfter {
+    ...MoneyFields
+  }
+  description
+  plan
+  periodStart
+  periodEnd
+  createdAt
+  user {
+    id
+    address
+  }
+}
+fragment ErrorFields on Error {
+  __typename
+  code
+  message
+  ... on ValidationError {
+    field
+  }
+  ... on InsufficientFundsError {
+    required {
+      ...MoneyFields
+    }
+    available {
+      ...MoneyFields
+    }
+  }
+  ... on AliasLimitReachedError {
+    limit
+  }
+  ... on DomainInUseError {
+    addressCount
+  }
+}`) as unknown as TypedDocumentString<TransferOwnershipMutation, TransferOwnershipMutationVariables>;
