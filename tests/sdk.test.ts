@@ -134,6 +134,43 @@ describe('accounts, sessions and API tokens', () => {
   });
 });
 
+describe('authority inside the account', () => {
+  it('lists sessions, ends a stolen one, and hands the account to an administrator', async () => {
+    const tenant = await signUp();
+    const deposited = await tenant.client.addDeposit({ amount: '50.00' });
+    if (deposited.__typename !== 'AddDepositSuccess') throw new Error(`addDeposit failed: ${deposited.__typename}`);
+    const loggedIn = await anonymous.logIn({ address: tenant.ownerAddress, password: PASSWORD });
+    if (loggedIn.__typename !== 'LogInSuccess') throw new Error(`logIn failed: ${loggedIn.__typename}`);
+    const stolen = createClient({ url, token: loggedIn.token });
+
+    const sessions = await tenant.client.sessions({ userId: tenant.ownerId, first: 10 });
+    expect(sessions.totalCount).toBe(2);
+    const current = sessions.edges.filter((edge) => edge.node.current);
+    expect(current).toHaveLength(1);
+    const other = sessions.edges.find((edge) => !edge.node.current)?.node;
+    if (!other) throw new Error('the second session is not listed');
+    expect(other.expiresAt).toEqual(expect.any(String));
+
+    const revoked = await tenant.client.revokeSessions({ userId: tenant.ownerId, sessionIds: [other.id] });
+    if (revoked.__typename !== 'RevokeSessionsSuccess') throw new Error(`revokeSessions failed: ${revoked.__typename}`);
+    expect(revoked.revokedCount).toBe(1);
+    await expect(stolen.viewer()).rejects.toBeInstanceOf(UnauthenticatedError);
+
+    const created = await tenant.client.createUser({ address: `${unique('heir')}@${MAIL_DOMAIN}`, displayName: 'Heir', plan: 'ENTRY', role: 'ADMIN', password: PASSWORD });
+    if (created.__typename !== 'CreateUserSuccess') throw new Error(`createUser failed: ${created.__typename}`);
+    const wrong = await tenant.client.transferOwnership({ newOwnerId: created.user.id, password: 'not the password' });
+    expect(wrong).toMatchObject({ __typename: 'InvalidCredentialsError', code: 'INVALID_CREDENTIALS' });
+    const transferred = await tenant.client.transferOwnership({ newOwnerId: created.user.id, password: PASSWORD });
+    if (transferred.__typename !== 'TransferOwnershipSuccess') throw new Error(`transferOwnership failed: ${transferred.__typename}`);
+    expect(transferred.newOwner).toMatchObject({ id: created.user.id, role: 'OWNER' });
+    expect(transferred.previousOwner).toMatchObject({ id: tenant.ownerId, role: 'ADMIN' });
+    expect(transferred.ledgerEntry?.amount.minorUnits).toBe(-250);
+
+    const suspended = await tenant.client.updateUser({ userId: created.user.id, status: 'SUSPENDED', suspensionReason: 'no' });
+    expect(suspended).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
+  });
+});
+
 describe('second factors', () => {
   /** The code an authenticator app shows for a time step (30 s each). */
   const codeFor = (secret: string, step: number) => TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: step * 30_000 });
