@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { changePlan, createUser, updateUser } from '../server/domain/users.js';
 import type { Viewer } from '../server/domain/viewer.js';
 import { buildYoga } from '../server/yoga.js';
 import { globalId, MAIL_DOMAIN, PASSWORD, startApp, text, unique, type GraphQLResponse, type Loose } from './harness.js';
+import { runBillingCommand } from './process.js';
 
 /**
  * Billing never lifts a suspension (domain.md, "Authority inside a master account"), shown with the
@@ -73,30 +73,8 @@ async function withSite<T>(look: (site: Site) => Promise<T>): Promise<T> {
   }
 }
 
-interface BillingOutput {
-  asOf: string;
-  charged: number;
-  pastDue: number;
-  downgradedAtRenewal: number;
-  downgradedUnpaid: number;
-}
-
 /** `npm run billing`'s command for some master accounts, as of `asOf`; the JSON line it prints. */
-function bill(asOf: number, masterAccountIds: string[]): Promise<BillingOutput> {
-  const args = ['tsx', 'scripts/billing.ts', '--as-of', new Date(asOf).toISOString(), ...masterAccountIds.flatMap((id) => ['--master-account', id])];
-  const child = spawn('npx', args, { env: { ...process.env, ...billingEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`the billing run exited with ${code}: ${stderr}`));
-      else resolve(JSON.parse(stdout.trim()) as BillingOutput);
-    });
-  });
-}
+const bill = (asOf: number, masterAccountIds: string[]) => runBillingCommand(billingEnv, asOf, masterAccountIds);
 
 // ---------------------------------------------------------------------------------------------
 // Seeding in the past

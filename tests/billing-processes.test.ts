@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { createUser } from '../server/domain/users.js';
 import type { Viewer } from '../server/domain/viewer.js';
 import { createFreshDatabase } from './fresh-database.js';
 import { MAIL_DOMAIN, PASSWORD, startApp, unique } from './harness.js';
-import { startServer, type ServerProcess } from './process.js';
+import { runBillingCommand, startServer, type ServerProcess } from './process.js';
 import { until } from './until.js';
 
 const databaseUrl = process.env.DATABASE_URL;
@@ -95,28 +94,9 @@ async function expectChargedOnce(db: Db, seeded: Seeded, periods: number): Promi
   expect(renewed.filter((user) => user.paidThrough !== null).map((user) => user.paidThrough?.getTime())).toEqual(seeded.userIds.map(() => paidThrough));
 }
 
-interface BillingOutput {
-  asOf: string;
-  charged: number;
-  pastDue: number;
-}
-
 /** Starts `npm run billing`'s command in a child process; resolves with the JSON line it prints. */
-function startBillingProcess(env: Record<string, string>, asOf: number, masterAccountId?: string): Promise<BillingOutput> {
-  const args = ['tsx', 'scripts/billing.ts', '--as-of', new Date(asOf).toISOString(), ...(masterAccountId ? ['--master-account', masterAccountId] : [])];
-  const child = spawn('npx', args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`the billing run exited with ${code}: ${stderr}`));
-      else resolve(JSON.parse(stdout.trim()) as BillingOutput);
-    });
-  });
-}
+const startBillingProcess = (env: Record<string, string>, asOf: number, masterAccountId?: string) =>
+  runBillingCommand(env, asOf, masterAccountId ? [masterAccountId] : []);
 
 /**
  * Holds a master account's row locked FOR UPDATE in a transaction of its own, so billing runs

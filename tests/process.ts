@@ -59,3 +59,32 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
   }
   return { child, url, lines, exited, post };
 }
+
+/** What `npm run billing` prints: one JSON line with the run's counts. */
+export interface BillingOutput {
+  asOf: string;
+  charged: number;
+  pastDue: number;
+  downgradedAtRenewal: number;
+  downgradedUnpaid: number;
+}
+
+/**
+ * Runs `npm run billing`'s command (`tsx scripts/billing.ts`) in a child process as of `asOf`,
+ * for some master accounts (none: all), with `env` added; resolves with the JSON line it prints.
+ */
+export function runBillingCommand(env: Record<string, string>, asOf: number, masterAccountIds: readonly string[] = []): Promise<BillingOutput> {
+  const args = ['tsx', 'scripts/billing.ts', '--as-of', new Date(asOf).toISOString(), ...masterAccountIds.flatMap((id) => ['--master-account', id])];
+  const child = spawn('npx', args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`the billing run exited with ${code}: ${stderr}`));
+      else resolve(JSON.parse(stdout.trim()) as BillingOutput);
+    });
+  });
+}
