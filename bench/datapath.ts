@@ -1,7 +1,7 @@
 import { asc } from 'drizzle-orm';
 import { openDatabase } from '../server/db/client.js';
 import { listGroups, listResources } from '../server/domain/groups.js';
-import { listUsers } from '../server/domain/users.js';
+import { listUsers } from '../server/domain/user-directory.js';
 import { masterAccounts } from '../server/db/tables.js';
 
 /**

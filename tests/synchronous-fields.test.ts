@@ -5,7 +5,7 @@ import { createContext } from '../server/context.js';
 import { loadConfig } from '../server/config.js';
 import { createDnsLookup } from '../server/domain/dns.js';
 import { listGroups } from '../server/domain/groups.js';
-import { listUsers } from '../server/domain/users.js';
+import { listUsers } from '../server/domain/user-directory.js';
 import { createEvents } from '../server/pubsub.js';
 import { SubscriptionGuard } from '../server/subscription-guard.js';
 import { globalIdOf } from '../server/schema/ids.js';

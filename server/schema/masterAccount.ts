@@ -5,7 +5,7 @@ import { listDomains } from '../domain/domains.js';
 import { listGroups, listResources } from '../domain/groups.js';
 import { hasConsoleAccess } from '../domain/plans.js';
 import { listApiTokens } from '../domain/tokens.js';
-import { listUsers } from '../domain/users.js';
+import { listUsers } from '../domain/user-directory.js';
 import { selectsNodeField, selectsTotalCount } from './selection.js';
 import { assertAdmin, assertConsole } from '../domain/viewer.js';
 import { PlanEnum } from './plans.js';
