@@ -8,6 +8,7 @@ import { auditOfInserted, auditParameters, recordAudit } from './audit.js';
 import { AddressReservedError, AddressTakenError, AliasLimitReachedError, DomainNotVerifiedError, NotFoundError } from './errors.js';
 import { PLANS, planTerms } from './plans.js';
 import { assertAdmin, type Viewer } from './viewer.js';
+import { authorizeInWrite, writeRefusal } from './write-authorization.js';
 
 export const aliasColumns = {
   id: addresses.id,
@@ -104,14 +105,17 @@ const aliasClaim = preparedStatement((db) => {
     .prepare('mailadmin_alias_claim');
 });
 
+const ALIAS_ACTION = 'manage aliases';
+
 /**
  * Gives a user another address, in one write: the user's lock, the domain's check and the claim,
- * committed together (inOneWrite). The lock comes first, so two concurrent additions cannot both see
- * room under the plan's limit. The claim checks in SQL what the errors below report from the
- * answers, and inserts only what they allow. Most addresses asked for are free; one the claim
- * finds taken may be held by a hold that has ended, and is tried once more, in a second
- * transaction that clears such a hold before its claim. So a refused alias has changed nothing but
- * an ended hold's row, which anyone's next claim would clear as well.
+ * committed together (inOneWrite), behind the token's check when the viewer came from the cache.
+ * The lock comes first, so two concurrent additions cannot both see room under the plan's limit.
+ * The claim checks in SQL what the errors below report from the answers, and inserts only what
+ * they allow. Most addresses asked for are free; one the claim finds taken may be held by a hold
+ * that has ended, and is tried once more, in a second transaction that clears such a hold before
+ * its claim. So a refused alias has changed nothing but an ended hold's row, which anyone's next
+ * claim would clear as well.
  */
 export async function addAlias(
   db: Db,
@@ -120,7 +124,7 @@ export async function addAlias(
   input: { userId: string; address: string },
   now: Date,
 ): Promise<AliasRow> {
-  assertAdmin(viewer, 'manage aliases');
+  assertAdmin(viewer, ALIAS_ACTION);
   const parsed = parseAddress('address', input.address);
   const masterAccountId = viewer.masterAccountId;
   const ownDomain = parsed.domain === mailDomain;
@@ -150,13 +154,18 @@ export async function addAlias(
     ).then(([, rows]) => rows);
   };
   const attempt = async (clearingEndedHold: boolean) => {
-    const [[user], verified, [row]] = await inOneWrite(db, (tx) =>
+    // The token's check first when the viewer came from the cache (both attempts: it rides in a
+    // write that goes anyway), then the lock.
+    const [, [user], verified, [row]] = await inOneWrite(db, (tx) =>
       inOrder(
+        () => authorizeInWrite(tx, viewer, true),
         () => userLock(tx).execute({ userId: input.userId, masterAccountId }),
         () => (ownDomain ? Promise.resolve(true) : holdsVerifiedDomain(tx, masterAccountId, parsed.domain)),
         () => claim(tx, clearingEndedHold),
       ),
-    );
+    ).catch((error: unknown) => {
+      throw writeRefusal(error, ALIAS_ACTION);
+    });
     // Reported in this order: an unknown user first, then the address, then the plan's limit.
     if (!user) throw new NotFoundError('userId', 'user');
     if (!verified) throw new DomainNotVerifiedError(parsed.domain);

@@ -11,6 +11,7 @@ import { formatCents, parseCents } from './money.js';
 import { PLANS, planTerms, type Plan } from './plans.js';
 import { requireText } from './validation.js';
 import { assertAdmin, type Viewer } from './viewer.js';
+import { authorizeInWrite, writeRefusal } from './write-authorization.js';
 
 export const PERIOD_DAYS = 30;
 /** A period in SQL: 720 hours, not '30 days', which would follow a session time zone across a DST change. */
@@ -265,13 +266,15 @@ const depositAudited = preparedStatement((db) => {
     .prepare('mailadmin_deposit_audited');
 });
 
+const DEPOSIT_ACTION = 'add deposits';
+
 export async function addDeposit(
   db: Db,
   viewer: Viewer,
   input: AddDepositInput,
   now: Date,
 ): Promise<{ entry: LedgerEntryRow; events: MoneyEvents }> {
-  assertAdmin(viewer, 'add deposits');
+  assertAdmin(viewer, DEPOSIT_ACTION);
   const cents = parseCents('amount', input.amount);
   if (cents < DEPOSIT_MIN_CENTS || cents > DEPOSIT_MAX_CENTS) {
     throw new ValidationError('amount', `must be between ${formatCents(DEPOSIT_MIN_CENTS)} and ${formatCents(DEPOSIT_MAX_CENTS)} EUR`);
@@ -280,10 +283,13 @@ export async function addDeposit(
   const masterAccountId = viewer.masterAccountId;
   const amount = formatCents(cents);
   const events: MoneyEvents = { entries: [], notices: [] };
-  // The whole transaction is one write: the lock, then the deposit, committed together. The
-  // lock serializes retries of one key: the second finds the first's entry, and inserts nothing.
-  const [account, [deposit]] = await inOneWrite(db, (tx) =>
+  // The whole transaction is one write: the token's check when the viewer came from the cache,
+  // the lock, then the deposit, committed together. The lock serializes retries of one key: the
+  // second finds the first's entry, and inserts nothing. A retry is checked as well: a token that
+  // no longer works fails here, before the earlier entry is read for its answer.
+  const [, account, [deposit]] = await inOneWrite(db, (tx) =>
     inOrder(
+      () => authorizeInWrite(tx, viewer, true),
       () => accountLock(tx).execute({ masterAccountId }),
       () =>
         depositAudited(tx).execute({
@@ -301,7 +307,9 @@ export async function addDeposit(
           }),
         }),
     ),
-  );
+  ).catch((error: unknown) => {
+    throw writeRefusal(error, DEPOSIT_ACTION);
+  });
   if (account.length === 0) throw new Error(`master account ${masterAccountId} does not exist`);
   if (!deposit) {
     // A retry: nothing was written, so refusing a different amount changes nothing.
