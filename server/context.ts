@@ -204,7 +204,8 @@ export interface Context {
   secondFactorPolicy: SecondFactorPolicy | null;
   /**
    * The bearer token when the viewer came from this process's token cache: a mutation looks it up
-   * in the database again before it runs (yoga.ts, useWritesAuthorisedByDatabase). Null otherwise.
+   * in the database again before it runs, or checks it in its own write (yoga.ts,
+   * useWritesAuthorisedByDatabase). Null otherwise.
    */
   cachedToken: string | null;
   /**

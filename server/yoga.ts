@@ -14,6 +14,9 @@ import { createEvents, type Events } from './pubsub.js';
 import { listenForTokenChanges, TokenCache } from './domain/token-cache.js';
 import { authenticateWithAccount } from './domain/tokens.js';
 import { AppError, UnauthenticatedError } from './domain/errors.js';
+import { hasConsoleAccess } from './domain/plans.js';
+import { secondFactorMissing, type SecondFactorPolicy } from './domain/second-factor.js';
+import { isAdmin, type Viewer } from './domain/viewer.js';
 import { SubscriptionGuard } from './subscription-guard.js';
 import { CSRF_HEADER, MAX_REQUEST_BODY_BYTES, useQueryLimits, useRequestBodyLimit } from './limits.js';
 import { useSecondFactorGate } from './second-factor-gate.js';
@@ -184,6 +187,11 @@ export interface BuildYogaOptions {
   logger?: Logger;
   /** Shared with the billing timer, so its charges reach subscribers too. */
   events?: Events;
+  /**
+   * The token cache, when config.tokenCache is on; by default a new one. Tests pass their own to
+   * model a replica that has not heard of a change yet.
+   */
+  tokens?: TokenCache;
 }
 
 /**
@@ -229,6 +237,17 @@ export const MUTATION_CHANGES_AUTHENTICATION: Record<string, boolean> = {
   signUp: false,
 };
 
+/**
+ * Mutations that check their token inside their own one-write transaction, instead of in a lookup
+ * of its own before they run (useWritesAuthorisedByDatabase): given a viewer with
+ * `authorizeInWrite`, each sends mailadmin_authorize_write as the first statement of each of its
+ * writes (domain/write-authorization.ts), so a cached token costs them no round trip. Each needs
+ * an administrator with console access (assertAdmin), which that check confirms. A member must
+ * really check: tests/write-authorization.test.ts calls each with a revoked token, and fails for a
+ * member it has no call for.
+ */
+export const AUTHORISED_IN_TRANSACTION: ReadonlySet<string> = new Set(['addDeposit', 'addAlias']);
+
 /** Whether an operation may change what its master account's tokens resolve to. */
 function mayChangeAuthentication(operation: OperationDefinitionNode): boolean {
   // A fragment on Mutation is rare: it is not looked into, and counts as a change.
@@ -263,16 +282,38 @@ function useTokenCache(database: Database, tokens: TokenCache, config: Config, l
 }
 
 /**
+ * Whether every root field of a mutation checks its token in its own transaction, and the cached
+ * viewer would be let through by what they ask of it: an administrator with console access whom no
+ * second factor is missing. A cached viewer they would refuse is looked up afresh instead, so that
+ * a refusal is never the cache's (a user promoted a moment ago on another replica is let through).
+ */
+function authorisedInTransaction(operation: OperationDefinitionNode, viewer: Viewer, policy: SecondFactorPolicy | null): boolean {
+  // A fragment on Mutation is rare: it is not looked into, and is looked up separately.
+  const fields = operation.selectionSet.selections;
+  if (!fields.every((selection) => selection.kind === Kind.FIELD && AUTHORISED_IN_TRANSACTION.has(selection.name.value))) return false;
+  return isAdmin(viewer) && hasConsoleAccess(viewer.ownerPlan) && !(policy !== null && secondFactorMissing(viewer, policy));
+}
+
+/**
  * Writes are authorised by the database, not by a cache: a mutation whose viewer came from this
  * process's token cache looks its token up again before it runs. Another replica may have revoked
  * the token, suspended, deleted or demoted its user a moment ago, and this process hears of it
- * only when the NOTIFY arrives. Reads may lag by that notification (README, Replicas).
+ * only when the NOTIFY arrives. Reads may lag by that notification (README, Replicas). The
+ * mutations of AUTHORISED_IN_TRANSACTION check the token in their own write instead, with no
+ * round trip of their own: their viewer is marked `authorizeInWrite`, on a copy, since the
+ * cache's viewer is every request's of that token.
  */
 function useWritesAuthorisedByDatabase(database: Database): Plugin<Context> {
   return {
     async onExecute({ args, setResultAndStopExecution }) {
       const context = args.contextValue as Context;
-      if (context.cachedToken === null || getOperationAST(args.document, args.operationName)?.operation !== 'mutation') return;
+      if (context.cachedToken === null || !context.viewer) return;
+      const operation = getOperationAST(args.document, args.operationName);
+      if (operation?.operation !== 'mutation') return;
+      if (authorisedInTransaction(operation, context.viewer, context.secondFactorPolicy)) {
+        context.viewer = { ...context.viewer, authorizeInWrite: true };
+        return;
+      }
       const fresh = await authenticateWithAccount(database.db, context.cachedToken, context.now);
       if (!fresh) {
         const error = new UnauthenticatedError('The bearer token is unknown, expired or revoked.');
@@ -286,8 +327,8 @@ function useWritesAuthorisedByDatabase(database: Database): Plugin<Context> {
   };
 }
 
-export function buildYoga({ database, config, logger, events }: BuildYogaOptions): YogaServerInstance<ServerContext, Context> {
-  const tokens = config.tokenCache ? new TokenCache() : undefined;
+export function buildYoga({ database, config, logger, events, tokens: cache }: BuildYogaOptions): YogaServerInstance<ServerContext, Context> {
+  const tokens = config.tokenCache ? (cache ?? new TokenCache()) : undefined;
   const subscriptions = new SubscriptionGuard(database.db, { logger });
   const services = {
     db: database.db,

@@ -28,7 +28,11 @@ async function addAlias(tenant: Tenant, userId: string): Promise<string> {
 /** PGlite runs BEGIN and COMMIT itself, out of the statement log; they are left out on both drivers. */
 const body = (statements: string[]) => statements.filter((statement) => !/^\s*(begin|commit)\s*$/i.test(statement));
 
-/** The statements, writes and one-write transactions of a call, after one call like it (the token's last-used write stays out). */
+/**
+ * The statements, writes and one-write transactions of a call, after one call like it (the token's
+ * last-used write stays out). The second call's token comes from the token cache, so its mutation
+ * checks the token in its own write, first (mailadmin_authorize_write: tests/write-authorization.test.ts).
+ */
 async function measure(call: () => Promise<string>, success: string): Promise<{ statements: string[]; writes: number; oneWrites: string[] }> {
   expect(await call()).toBe(success);
   app.statements.length = 0;
@@ -39,25 +43,27 @@ async function measure(call: () => Promise<string>, success: string): Promise<{ 
 }
 
 describe('a mutation sends its reads right behind its lock', () => {
-  it('deposit: the account lock first, then the entry, which reads the balance, the key and the renewals due itself', async () => {
+  it('deposit: the token check, the account lock, then the entry, which reads the balance, the key and the renewals due itself', async () => {
     const tenant = await app.signUp();
     const { statements } = await measure(() => addDeposit(tenant), 'AddDepositSuccess');
     const kinds = body(statements).map((statement) => {
+      if (/mailadmin_authorize_write/.test(statement)) return 'check';
       if (/from "master_accounts".*for no key update/s.test(statement)) return 'lock';
       if (/insert into "ledger_entries"/.test(statement)) return 'entry';
       return statement.slice(0, 60);
     });
-    expect(kinds).toEqual(['lock', 'entry']);
+    expect(kinds).toEqual(['check', 'lock', 'entry']);
     expect(statements.find((statement) => /insert into "ledger_entries"/.test(statement))).toMatch(/from "users" "u"/);
   });
 
-  it('alias: the user lock first, then the claim, which counts the aliases itself', async () => {
+  it('alias: the token check, the user lock, then the claim, which counts the aliases itself', async () => {
     const tenant = await app.signUp();
     const user = await app.createUser(tenant, { plan: 'PRO' });
     const statements = body((await measure(() => addAlias(tenant, user.id), 'AddAliasSuccess')).statements);
-    expect(statements).toHaveLength(2);
-    expect(statements[0]).toMatch(/from "users".*for no key update/s);
-    expect(statements[1]).toMatch(/count\(\*\).*insert into "addresses"/s);
+    expect(statements).toHaveLength(3);
+    expect(statements[0]).toMatch(/mailadmin_authorize_write/);
+    expect(statements[1]).toMatch(/from "users".*for no key update/s);
+    expect(statements[2]).toMatch(/count\(\*\).*insert into "addresses"/s);
   });
 
   it('alias on an address taken by an ended hold: a second transaction clears the hold before its claim', async () => {
@@ -110,15 +116,15 @@ async function blockedBehind(holder: pg.Client, what: string, call: () => Promis
 
 // PGlite is one in-process connection: no socket to write to and no second session to hold a lock.
 if (databaseUrl) describe('on PostgreSQL', () => {
-  it('a deposit and an alias each take 1 write with 1 Sync: the lock and what it reads and changes, no BEGIN or COMMIT', async () => {
+  it('a deposit and an alias each take 1 write with 1 Sync: the token check, the lock and what it reads and changes, no BEGIN or COMMIT', async () => {
     const tenant = await app.signUp();
     const user = await app.createUser(tenant, { plan: 'PRO' });
     const deposit = await measure(() => addDeposit(tenant), 'AddDepositSuccess');
-    expect(deposit.statements).toHaveLength(2);
+    expect(deposit.statements).toHaveLength(3);
     expect(deposit.writes).toBe(1);
     expect(deposit.oneWrites).toEqual(['one sync']);
     const alias = await measure(() => addAlias(tenant, user.id), 'AddAliasSuccess');
-    expect(alias.statements).toHaveLength(2);
+    expect(alias.statements).toHaveLength(3);
     expect(alias.writes).toBe(1);
     expect(alias.oneWrites).toEqual(['one sync']);
   });
