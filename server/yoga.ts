@@ -304,25 +304,32 @@ function authorisedInTransaction(operation: OperationDefinitionNode, viewer: Vie
  * cache's viewer is every request's of that token.
  */
 function useWritesAuthorisedByDatabase(database: Database): Plugin<Context> {
+  /** The separate lookup, for mutations that do not check their token in their own write. */
+  async function lookUpAgain(context: Context, token: string, stop: (result: { errors: GraphQLError[] }) => void): Promise<void> {
+    const fresh = await authenticateWithAccount(database.db, token, context.now);
+    if (!fresh) {
+      const error = new UnauthenticatedError('The bearer token is unknown, expired or revoked.');
+      stop({ errors: [new GraphQLError(error.message, { originalError: error, extensions: error.extensions })] });
+      return;
+    }
+    context.viewer = fresh.viewer;
+    context.secondFactorPolicy = fresh.masterAccount.secondFactorPolicy;
+    context.cachedToken = null;
+  }
   return {
-    async onExecute({ args, setResultAndStopExecution }) {
+    // Not async: a promise from every request's hook would send queries down envelop's
+    // asynchronous path too; only a mutation that looks its token up again waits.
+    onExecute({ args, setResultAndStopExecution }) {
       const context = args.contextValue as Context;
-      if (context.cachedToken === null || !context.viewer) return;
+      const token = context.cachedToken;
+      if (token === null || !context.viewer) return;
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.operation !== 'mutation') return;
       if (authorisedInTransaction(operation, context.viewer, context.secondFactorPolicy)) {
         context.viewer = { ...context.viewer, authorizeInWrite: true };
         return;
       }
-      const fresh = await authenticateWithAccount(database.db, context.cachedToken, context.now);
-      if (!fresh) {
-        const error = new UnauthenticatedError('The bearer token is unknown, expired or revoked.');
-        setResultAndStopExecution({ errors: [new GraphQLError(error.message, { originalError: error, extensions: error.extensions })] });
-        return;
-      }
-      context.viewer = fresh.viewer;
-      context.secondFactorPolicy = fresh.masterAccount.secondFactorPolicy;
-      context.cachedToken = null;
+      return lookUpAgain(context, token, setResultAndStopExecution);
     },
   };
 }
