@@ -1,10 +1,11 @@
-import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Logger } from 'pino';
 import type { Db } from './db/client.js';
 import { literally } from './db/prepared.js';
 import { apiTokens, users } from './db/tables.js';
 import { TooManySubscriptionsError } from './domain/errors.js';
+import { tokenWorksAt } from './domain/tokens.js';
 import { hasConsoleAccess, type Plan } from './domain/plans.js';
 import type { UserRole, Viewer } from './domain/viewer.js';
 
@@ -45,8 +46,7 @@ async function checkTokens(db: Db, tokenIds: string[], now: Date) {
     .where(
       and(
         inArray(apiTokens.id, tokenIds),
-        isNull(apiTokens.revokedAt),
-        or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`${now.toISOString()}::timestamptz`)),
+        tokenWorksAt(sql`${now.toISOString()}::timestamptz`),
         isNull(users.suspendedAt),
       ),
     );

@@ -9,6 +9,7 @@ import { hashPassword, verifyAgainstDecoy, verifyPassword } from './passwords.js
 import type { Plan } from './plans.js';
 import { countLogInAttempt, forgetLogInFailures } from './throttle.js';
 import { hashToken, issueToken, sessionExpiry, type IssuedToken } from './tokens.js';
+import { primaryAddress } from './users.js';
 import { requirePassword, requireText } from './validation.js';
 import { TOKEN_SCOPES, type Viewer } from './viewer.js';
 import { literally } from '../db/prepared.js';
@@ -194,15 +195,12 @@ export async function issueSession(tx: Db, user: Omit<ProvenUser, 'secondFactor'
  */
 export async function reenterPassword(db: Db, userId: string, password: string, now: Date, client: string | null): Promise<void> {
   const [user] = await db
-    .select({ address: addresses.address, passwordHash: users.passwordHash })
+    .select({ address: addresses.address })
     .from(users)
-    .innerJoin(addresses, and(eq(addresses.userId, users.id), literally(eq(addresses.kind, 'PRIMARY'))))
+    .innerJoin(addresses, primaryAddress)
     .where(eq(users.id, userId));
   if (!user) throw new Error(`user ${userId} has no primary address`);
-  const attempt = await countLogInAttempt(db, user.address, client, now);
-  const valid = user.passwordHash ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDecoy(password);
-  if (!valid) throw new InvalidCredentialsError();
-  await forgetLogInFailures(db, attempt);
+  await checkPassword(db, { address: user.address, password }, now, client);
 }
 
 /** Ends the session the request was made with; API tokens are ended with revokeApiToken instead. */

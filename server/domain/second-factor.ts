@@ -2,7 +2,6 @@ import { createHash, randomInt } from 'node:crypto';
 import { and, count, eq, gt, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import { Secret, TOTP } from 'otpauth';
 import type { Db } from '../db/client.js';
-import { literally } from '../db/prepared.js';
 import { addresses, logInChallenges, masterAccounts, recoveryCodes, users } from '../db/tables.js';
 import { issueSession, reenterPassword, type SessionResult } from './accounts.js';
 import { recordAudit } from './audit.js';
@@ -10,7 +9,7 @@ import { ForbiddenError, InvalidCredentialsError, NotFoundError, SecondFactorReq
 import { endSessions } from './sessions.js';
 import { countLogInAttempt, forgetLogInFailures } from './throttle.js';
 import { hashToken } from './tokens.js';
-import { selectUsers, type UserRow } from './users.js';
+import { primaryAddress, selectUsers, type UserRow } from './users.js';
 import { assertAdmin, assertConsole, type UserRole, type Viewer } from './viewer.js';
 
 /**
@@ -95,8 +94,6 @@ function assertSession(viewer: Viewer): void {
     throw new ForbiddenError('Second factors are managed in a session (from logIn), not with an API token.');
   }
 }
-
-const primaryAddress = and(eq(addresses.userId, users.id), literally(eq(addresses.kind, 'PRIMARY')));
 
 async function factorOf(db: Db, userId: string) {
   const [person] = await db

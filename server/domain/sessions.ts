@@ -1,9 +1,10 @@
-import { and, count, eq, gt, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { keysetPage, type PageArgs } from '../db/pagination.js';
 import { literally } from '../db/prepared.js';
 import { apiTokens, users } from '../db/tables.js';
 import { recordAudit } from './audit.js';
+import { tokenWorksAt } from './tokens.js';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.js';
 import { isAdmin, type UserRole, type Viewer } from './viewer.js';
 
@@ -28,8 +29,7 @@ const sessionColumns = {
 function liveSessions(now: Date): SQL | undefined {
   return and(
     literally(eq(apiTokens.kind, 'SESSION')),
-    isNull(apiTokens.revokedAt),
-    gt(apiTokens.expiresAt, sql`${now.toISOString()}::timestamptz`),
+    tokenWorksAt(sql`${now.toISOString()}::timestamptz`),
   );
 }
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, count, eq, getTableColumns, gt, isNull, or, sql } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import { keysetPage, type PageArgs } from '../db/pagination.js';
@@ -56,6 +56,14 @@ export function sessionExpiry(now: Date): Date {
 
 const owners = alias(users, 'owners');
 
+/**
+ * Tokens that work at `now` (an SQL instant): not revoked and not expired. One rule for the token
+ * lookup, the subscription guard and the list of sessions.
+ */
+export function tokenWorksAt(now: SQL): SQL | undefined {
+  return and(isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)));
+}
+
 /** A bearer token's viewer, with the row of its master account read in the same statement. */
 export interface Authenticated {
   viewer: Viewer;
@@ -90,8 +98,7 @@ const authentication = preparedStatement((db) =>
     .where(
       and(
         eq(apiTokens.tokenHash, sql.placeholder('tokenHash')),
-        isNull(apiTokens.revokedAt),
-        or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`${sql.placeholder('now')}::timestamptz`)),
+        tokenWorksAt(sql`${sql.placeholder('now')}::timestamptz`),
         // A suspension stops every token of the user until an administrator lifts it.
         isNull(users.suspendedAt),
       ),
